@@ -1,0 +1,35 @@
+# Two commands a newcomer runs: `make demo` and `make test`.
+# Both create (once) and reuse a local virtual environment in .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast bench accuracy clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU build that this machine ships; other
+	# versions pull several GB of CUDA wheels.
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test,torch]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/bingham demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -q -m "not slow"
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+accuracy: $(STAMP)
+	$(PY) tests/reference/accuracy_table.py > docs/accuracy.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

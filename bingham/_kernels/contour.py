@@ -1,0 +1,282 @@
+"""Inverse-Laplace (Bromwich) representation for a = 1/2 (the vector Bingham).
+
+For branch points ``c_i`` with exponents ``e_i >= 0`` and ``b = sum e_i``,
+
+    F = Gamma(b) / (2 pi i) * int_Br e^s prod_i (s - c_i)^(-e_i) ds.
+
+With ``e_i = 1/2`` for the ``n`` eigenvalues and one point at 0 carrying the
+remaining exponent ``b - n/2``, ``F = 1F1(1/2; b; x)``; with ``n = 1``,
+``e = (a, b - a)`` at ``(x, 0)`` it is the scalar ``1F1(a; b; x)``.
+
+The contour is a Talbot curve ``s = c_max + rho (theta cot theta + i theta)``
+through the real saddle point ``s0`` of ``phi(s) = s - sum e_i log(s - c_i)``
+(``rho = s0 - c_max``); it is the exact steepest-descent path when one branch
+point dominates, never comes closer than ``rho`` to a branch point, and wraps
+the negative real axis where ``e^s`` kills the integrand.  The trapezoidal rule
+in ``theta`` converges geometrically; the grid is doubled until two successive
+sums agree, and their difference is the error estimate.
+
+Derivatives with respect to a variable branch point ``c_j`` multiply the
+integrand by ``e_j / (s - c_j)``; the gradient and the Hessian of ``log F`` are
+moments of ``r_j = 1/(s - c_j)`` under the (complex) weight, computed centred
+to avoid cancellation.
+"""
+import cmath
+import math
+
+import numpy as np
+
+from ._jit import jit
+
+
+@jit
+def _saddle(c, e, cmax):
+    """Root ``u > 0`` of ``sum_i e_i / (u + cmax - c_i) = 1``."""
+    q = c.shape[0]
+    etop = 0.0
+    for i in range(q):
+        if c[i] == cmax:
+            etop += e[i]
+    u = etop if etop > 0.0 else 1.0
+    # from the left of the root Newton increases monotonically (h convex,
+    # decreasing); guard against a start right of the root
+    for _ in range(200):
+        h = -1.0
+        dh = 0.0
+        for i in range(q):
+            w = 1.0 / (u + cmax - c[i])
+            h += e[i] * w
+            dh -= e[i] * w * w
+        if h < 0.0 and _ == 0:
+            # started right of the root: bisect down towards it
+            lo = 0.0
+            hi = u
+            for _b in range(200):
+                mid = 0.5 * (lo + hi)
+                hm = -1.0
+                for i in range(q):
+                    hm += e[i] / (mid + cmax - c[i])
+                if hm > 0.0:
+                    lo = mid
+                else:
+                    hi = mid
+            u = lo
+            continue
+        step = -h / dh
+        u += step
+        if abs(step) <= 1e-15 * u:
+            break
+    return u
+
+
+@jit
+def _clog1p(z):
+    """``log(1 + z)`` accurate for small complex ``z``."""
+    x = z.real
+    y = z.imag
+    if abs(x) < 0.5 and abs(y) < 0.5:
+        re = 0.5 * math.log1p(x * (2.0 + x) + y * y)
+        return complex(re, math.atan2(y, 1.0 + x))
+    return cmath.log(1.0 + z)
+
+
+@jit
+def _talbot(theta):
+    """``theta cot theta - 1`` and ``d/dtheta (theta cot theta)``."""
+    if abs(theta) < 0.1:
+        t2 = theta * theta
+        tcm1 = -t2 * (1.0 / 3.0 + t2 * (1.0 / 45.0 + t2 * (2.0 / 945.0 + t2 / 4725.0)))
+        dre = -theta * (2.0 / 3.0 + t2 * (4.0 / 45.0 + t2 * (12.0 / 945.0 + t2 * 8.0 / 4725.0)))
+        return tcm1, dre
+    sn = math.sin(theta)
+    cs = math.cos(theta)
+    return theta * cs / sn - 1.0, cs / sn - theta / (sn * sn)
+
+
+@jit
+def _log_integrand(theta, rho, cmax, c, e, phi0):
+    """``phi(s(theta)) - phi(s0)`` and ``s'(theta) / i`` on the Talbot curve.
+
+    ``s - s0`` and the logs relative to the saddle are formed without
+    cancellation, so large exponents (``b`` in the thousands) keep full
+    relative accuracy.  ``phi0`` is unused (kept for the signature).
+    """
+    tcm1, dre = _talbot(theta)
+    ds = complex(rho * tcm1, rho * theta)  # s - s0, with s0 = cmax + rho
+    s = cmax + rho + ds
+    ds_over_i = complex(rho, -rho * dre)
+    acc = ds
+    for i in range(c.shape[0]):
+        acc -= e[i] * _clog1p(ds / (cmax + rho - c[i]))
+    return acc, ds_over_i, s
+
+
+_STIRLING = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
+             1.0 / 1188.0, -691.0 / 360360.0)
+_EPS = 2.220446049250313e-16
+
+
+@jit
+def _stirling_remainder(b):
+    """``lgamma(b) - b log b + b`` for ``b >= 20`` without cancellation."""
+    r = -0.5 * math.log(b) + 0.5 * math.log(2.0 * math.pi)
+    z = 1.0 / b
+    z2 = z * z
+    for coef in _STIRLING:
+        r += coef * z
+        z *= z2
+    return r
+
+
+@jit
+def bromwich(c, e, nvar, nder, rtol, max_nodes):
+    """Evaluate ``log F`` and its derivatives by the Bromwich integral.
+
+    Parameters: branch points ``c`` and exponents ``e >= 0`` (the first
+    ``nvar`` are the variables, ``b = sum(e) > 0``), ``nder`` in {0, 1, 2}.
+
+    Returns ``(logF, grad, hess, err, converged)``: ``grad`` and ``hess`` are
+    derivatives of ``log F`` with respect to ``c[:nvar]``; ``err`` estimates
+    the absolute error of ``logF`` (quadrature + rounding).
+    """
+    q = c.shape[0]
+    cmax = c[0]
+    b = 0.0
+    for i in range(q):
+        b += e[i]
+        if c[i] > cmax:
+            cmax = c[i]
+    u = _saddle(c, e, cmax)
+    rho = u
+    # phi(s0) relative to cmax, and log Gamma(b) + phi(s0) without cancellation
+    phi0 = u
+    scale = abs(u)
+    for i in range(q):
+        t = e[i] * math.log(u + cmax - c[i])
+        phi0 -= t
+        scale += abs(t)
+    if b >= 20.0:
+        # delta = u - b from sum e_i (delta + d_i) / (b + delta + d_i) = 0,
+        # which has no cancellation (d_i = cmax - c_i >= 0)
+        delta = u - b
+        for _ in range(3):
+            G = 0.0
+            dG = 0.0
+            for i in range(q):
+                t = delta + cmax - c[i]
+                w = 1.0 / (b + t)
+                G += e[i] * t * w
+                dG += e[i] * b * w * w
+            delta -= G / dG
+        head = _stirling_remainder(b) + delta
+        for i in range(q):
+            head -= e[i] * math.log1p((delta + cmax - c[i]) / b)
+        scale = abs(head) + abs(delta) + 1.0
+    else:
+        head = math.lgamma(b) + phi0
+        scale += abs(math.lgamma(b))
+    k2 = 0.0
+    for i in range(q):
+        w = 1.0 / (u + cmax - c[i])
+        k2 += e[i] * w * w
+    width = 1.0 / (rho * math.sqrt(k2))
+    # truncation point: where the integrand has decayed below exp(-45)
+    tmax = min(math.pi, 12.0 * width)
+    while tmax < math.pi:
+        lf, _, _ = _log_integrand(tmax, rho, cmax, c, e, phi0)
+        if lf.real < -45.0:
+            break
+        tmax = min(math.pi, 1.5 * tmax)
+    if tmax >= math.pi:
+        tmax = math.pi * (1.0 - 1e-12)
+    grad = np.zeros(nvar)
+    hess = np.zeros((nvar, nvar))
+    prevg = np.zeros(nvar)
+    converged = False
+    nodes = 16
+    vals = np.empty(nodes + 1, np.complex128)
+    ss = np.empty(nodes + 1, np.complex128)
+    h = tmax / nodes
+    for j in range(nodes + 1):
+        lf, dsi, s = _log_integrand(j * h, rho, cmax, c, e, phi0)
+        vals[j] = cmath.exp(lf) * dsi
+        ss[j] = s
+    prev = np.nan
+    total = 0.0
+    change = np.inf
+    absum = 0.0
+    while True:
+        h = tmax / nodes
+        total = 0.0
+        absum = 0.0
+        for j in range(nodes + 1):
+            w = vals[j].real
+            if j == 0 or j == nodes:
+                w *= 0.5
+            total += w
+            absum += abs(vals[j])
+        total *= h
+        absum *= h
+        if nder >= 1:
+            for k in range(nvar):
+                acc = 0.0
+                for j in range(nodes + 1):
+                    w = (vals[j] / (ss[j] - c[k])).real
+                    if j == 0 or j == nodes:
+                        w *= 0.5
+                    acc += w
+                grad[k] = e[k] * acc * h / total
+        noise = 16.0 * _EPS * absum / abs(total)
+        change = abs(total - prev) / abs(total)
+        gchange = 0.0
+        if nder >= 1:
+            for k in range(nvar):
+                den = max(abs(grad[k]), 1e-300)
+                gchange = max(gchange, abs(grad[k] - prevg[k]) / den)
+        if change <= max(rtol, noise) and gchange <= max(10.0 * rtol, 1e3 * noise):
+            converged = True
+            break
+        if 2 * nodes > max_nodes:
+            break
+        prev = total
+        for k in range(nvar):
+            prevg[k] = grad[k]
+        # refine: keep the old nodes at even positions
+        nvals = np.empty(2 * nodes + 1, np.complex128)
+        nss = np.empty(2 * nodes + 1, np.complex128)
+        h2 = tmax / (2 * nodes)
+        for j in range(nodes + 1):
+            nvals[2 * j] = vals[j]
+            nss[2 * j] = ss[j]
+        for j in range(nodes):
+            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, cmax, c, e, phi0)
+            nvals[2 * j + 1] = cmath.exp(lf) * dsi
+            nss[2 * j + 1] = s
+        vals = nvals
+        ss = nss
+        nodes *= 2
+    if nder >= 2:
+        m = np.empty(nvar)
+        for k in range(nvar):
+            m[k] = grad[k] / e[k]
+        for k in range(nvar):
+            for l in range(k, nvar):
+                acc = 0.0
+                for j in range(nodes + 1):
+                    rk = 1.0 / (ss[j] - c[k])
+                    rl = 1.0 / (ss[j] - c[l])
+                    w = (vals[j] * (rk - m[k]) * (rl - m[l])).real
+                    if k == l:
+                        w += (vals[j] * rk * rk).real / e[k]
+                    if j == 0 or j == nodes:
+                        w *= 0.5
+                    acc += w
+                v = e[k] * e[l] * acc * h / total
+                hess[k, l] = v
+                hess[l, k] = v
+    if total > 0.0:
+        logF = head + cmax + math.log(total / math.pi)
+    else:
+        logF = np.nan
+    err = change + noise + 8.0 * _EPS * (scale + abs(cmax) + abs(logF))
+    return logF, grad, hess, err, converged

@@ -1,0 +1,364 @@
+"""Truncated zonal-polynomial series for 1F1(a; b; x) (Jack parameter 2).
+
+The series is
+
+    1F1(a; b; x) = sum_kappa (a)_kappa / (b)_kappa * C_kappa(x) / |kappa|!
+
+over partitions ``kappa`` with at most ``m`` parts (``C_kappa`` vanishes for
+more parts than variables, and ``(a)_kappa`` vanishes for more than ``2a``
+parts when ``2a`` is a positive integer).
+
+We follow the structure of Koev & Edelman (2006): Jack functions are built
+one variable at a time through the branching rule
+
+    J_kappa(x_1..x_v) = sum_mu J_mu(x_1..x_{v-1}) beta_{kappa mu} x_v^{|kappa/mu|}
+
+over horizontal strips ``kappa/mu``, with ``beta`` updated one removed cell
+at a time.  The stored quantity is ``E_kappa(v) = C_kappa(x_1..x_v)/|kappa|!``
+(bounded by ``exp(sum |x|)``), so no factorials overflow; the strip weight is
+``gamma = beta * alpha^d * j_mu * d! / j_kappa`` and multiplies
+``x_v^d / d!``.
+
+Partitions are stored in graded order (all of size 0, then size 1, ...) and
+found by a ranking function, so the series is summed degree by degree and the
+truncation is chosen from the decay of the degree sums.
+
+Derivatives with respect to the last two variables are carried through the
+recursion (``nder``); other partial derivatives are obtained by the caller
+from permutations of the arguments (the function is symmetric).
+
+Kernels assume valid input; validation lives in :mod:`bingham.special`.
+"""
+import math
+
+import numpy as np
+
+from ._jit import jit
+
+ALPHA = 2.0
+
+
+@jit
+def count_tables(m, kmax):
+    """Tables for ranking partitions with at most ``m`` parts.
+
+    ``cnt[r, L, S]``: number of sequences ``L >= c_1 >= ... >= c_r >= 0`` with
+    sum ``S``.  ``cum[r, u, S] = sum_{v < u} cnt[r, v, S - v]``.
+    ``offset[S]``: number of partitions of size ``< S`` (at most m parts).
+    """
+    cnt = np.zeros((m + 1, kmax + 1, kmax + 1), np.int64)
+    for L in range(kmax + 1):
+        cnt[0, L, 0] = 1
+    for r in range(1, m + 1):
+        cnt[r, 0, 0] = 1
+        for L in range(1, kmax + 1):
+            for S in range(kmax + 1):
+                c = cnt[r, L - 1, S]
+                if S >= L:
+                    c += cnt[r - 1, L, S - L]
+                cnt[r, L, S] = c
+    cum = np.zeros((m + 1, kmax + 2, kmax + 1), np.int64)
+    for r in range(m + 1):
+        for S in range(kmax + 1):
+            acc = 0
+            for u in range(1, kmax + 2):
+                v = u - 1
+                if v <= S:
+                    acc += cnt[r, v, S - v]
+                cum[r, u, S] = acc
+    offset = np.zeros(kmax + 2, np.int64)
+    for S in range(kmax + 1):
+        offset[S + 1] = offset[S] + cnt[m, S, S]
+    return cum, offset
+
+
+@jit
+def rank(kappa, m, size, cum, offset):
+    """Index of the partition ``kappa`` (length-m array, zero padded)."""
+    r = offset[size]
+    rem = size
+    for i in range(m):
+        r += cum[m - 1 - i, kappa[i], rem]
+        rem -= kappa[i]
+    return r
+
+
+@jit
+def hook_ratio(nu, length, g):
+    """``j_nu / j_{nu - e_g}`` for the last cell of row ``g`` of ``nu``.
+
+    ``j_nu = prod_s (alpha a(s) + l(s) + 1)(alpha (a(s) + 1) + l(s))`` is the
+    product of upper and lower hook lengths (J normalization).  Requires
+    ``nu[g+1] < nu[g]`` (the cell is removable).  Telescoped over column
+    segments of equal leg length: O(length) operations.
+    """
+    a = ALPHA
+    c = nu[g]
+    ratio = a  # the cell itself: hooks 1 and alpha
+    # cells (g, c') with c' < c, grouped by leg t: c' in (nu[g+t+1], nu[g+t]]
+    t = 0
+    while g + t < length:
+        hi = nu[g + t] if t > 0 else c - 1
+        lo = nu[g + t + 1] if g + t + 1 < length else 0
+        if hi > lo:
+            L = float(t)
+            a1 = float(c - lo - 1)  # largest arm (in nu) in the group
+            a0 = float(c - hi)  # smallest arm
+            # prod_{A=a0}^{a1} f(A)/f(A-1) = f(a1)/f(a0-1)
+            ratio *= (a * a1 + L + 1.0) / (a * (a0 - 1.0) + L + 1.0)
+            ratio *= (a * (a1 + 1.0) + L) / (a * a0 + L)
+        t += 1
+    # cells (i', c) above, arm A = nu[i'] - c, leg (i - i') in nu
+    for ip in range(g):
+        A = float(nu[ip] - c)
+        L = float(g - ip)
+        ratio *= (a * A + L + 1.0) * (a * (A + 1.0) + L)
+        ratio /= (a * A + L) * (a * (A + 1.0) + L - 1.0)
+    return ratio
+
+
+@jit
+def beta_ratio(kappa, nu, length, g):
+    """``beta_{kappa, nu - e_g} / beta_{kappa, nu}`` for the branching rule.
+
+    ``nu`` equals ``kappa`` below row ``g`` and ``kappa/nu`` is a horizontal
+    strip; the last cell ``(g, c)``, ``c = nu[g]``, is removed.  Derived from
+    the product formula for ``beta`` (cells whose hook type or length
+    change: column ``c`` of ``kappa`` and of ``nu``, and row ``g`` of ``nu``).
+    O(length) operations.
+    """
+    a = ALPHA
+    c = nu[g]
+    ratio = a
+    # column c of kappa turns from untouched to touched
+    for i in range(g + 1):
+        L = float(g - i)
+        A = float(kappa[i] - c)
+        ratio *= (L + 1.0 + a * A) / (L + a * (A + 1.0))
+    # column c of nu above row g: leg shrinks and type changes
+    for i in range(g):
+        L = float(g - i)
+        A = float(nu[i] - c)
+        ratio *= (L + a * (A + 1.0)) / (L + a * A)
+    # row g of nu: arms shrink by one; untouched columns, grouped by leg t
+    t = 0
+    while g + t < length:
+        hi = kappa[g + t] if t > 0 else c - 1
+        lo = kappa[g + t + 1] if g + t + 1 < length else 0
+        if hi > lo:
+            L = float(t)
+            a1 = float(c - lo - 1)
+            a0 = float(c - hi)
+            ratio *= (L + a * (a1 + 1.0)) / (L + a * a0)
+        t += 1
+    return ratio
+
+
+@jit
+def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
+    """Sum the series degree by degree up to ``kmax``.
+
+    Returns ``(out, info)``: ``out[0:6] = F, dF/dx_n, d2F/dx_n2, dF/dx_{n-1},
+    d2F/dx_{n-1}^2, d2F/dx_{n-1}dx_n`` (derivatives only as far as ``nder``
+    asks), ``info = [tail_estimate, abs_sum, converged, degree_used]``.
+    ``tail_estimate`` bounds the neglected tail of ``F`` (geometric bound from
+    the last degree sums, heuristic); ``abs_sum`` is the sum of the absolute
+    values of all terms (for the rounding-error estimate).
+    """
+    n = x.shape[0]
+    out = np.zeros(6)
+    info = np.zeros(4)
+    cum, offset = count_tables(m, kmax)
+    npart = offset[kmax + 1]
+    ncol = max(n, 1)
+    E = np.zeros((npart, ncol))
+    Q = np.zeros(npart)
+    D1 = np.zeros(npart)
+    D2 = np.zeros(npart)
+    # powers x_v^d / d!
+    xp = np.zeros((n, kmax + 1))
+    for v in range(n):
+        xp[v, 0] = 1.0
+        for d in range(1, kmax + 1):
+            xp[v, d] = xp[v, d - 1] * x[v] / d
+    E[0, :] = 1.0
+    Q[0] = 1.0
+    F = 1.0
+    Fn = 0.0
+    Fnn = 0.0
+    Fm = 0.0
+    Fmm = 0.0
+    Fmn = 0.0
+    abs_sum = 1.0
+    prev1 = -1.0
+    prev2 = -1.0
+    converged = False
+    tail = 0.0
+    used = 0
+    kappa = np.zeros(m + 1, np.int64)
+    nu = np.zeros(m + 1, np.int64)
+    lo = np.zeros(m + 1, np.int64)
+    gam = np.zeros(m + 1)
+    acc = np.zeros(ncol + 1)
+    for K in range(1, kmax + 1):
+        deg_sum = 0.0
+        deg_abs = 0.0
+        # enumerate partitions of K with at most m parts: start at (K)
+        for i in range(m + 1):
+            kappa[i] = 0
+        kappa[0] = K
+        while True:
+            length = 0
+            while length < m and kappa[length] > 0:
+                length += 1
+            ik = rank(kappa, m, K, cum, offset)
+            # generalized Pochhammer ratio from kappa - e_last
+            g = length - 1
+            kappa[g] -= 1
+            ip = rank(kappa, m, K - 1, cum, offset)
+            kappa[g] += 1
+            c = kappa[g] - 1 - g / ALPHA
+            Q[ik] = Q[ip] * (a + c) / (b + c)
+            # strip enumeration
+            for v in range(ncol + 1):
+                acc[v] = 0.0
+            fs = 0.0
+            fn = 0.0
+            fnn = 0.0
+            fm = 0.0
+            fmm = 0.0
+            fmn = 0.0
+            d1 = 0.0
+            d2 = 0.0
+            for i in range(m + 1):
+                nu[i] = kappa[i]
+            for i in range(length):
+                lo[i] = kappa[i + 1]
+                gam[i] = 1.0
+            d = 0
+            while True:
+                # advance the odometer (last row fastest)
+                r = length - 1
+                while r >= 0 and nu[r] == lo[r]:
+                    d -= kappa[r] - nu[r]
+                    nu[r] = kappa[r]
+                    r -= 1
+                if r < 0:
+                    break
+                base = gam[r]
+                if nu[r] == kappa[r]:
+                    base = gam[r - 1] if r > 0 else 1.0
+                ratio = beta_ratio(kappa, nu, length, r) * ALPHA / hook_ratio(nu, length, r)
+                d += 1
+                ratio *= d
+                nu[r] -= 1
+                gam[r] = base * ratio
+                for h in range(r + 1, length):
+                    gam[h] = gam[r]
+                gm = gam[r]
+                lmu = 0
+                while lmu < m and nu[lmu] > 0:
+                    lmu += 1
+                im = rank(nu, m, K - d, cum, offset)
+                vstart = lmu + 1
+                for v in range(vstart, n):
+                    # E_kappa(v) gets gamma * E_mu(v-1) * x_v^d/d!
+                    acc[v] += gm * E[im, v - 1] * xp[v - 1, d]
+                if lmu <= n - 1:
+                    e_last = gm * E[im, n - 1]
+                    fs += e_last * xp[n - 1, d]
+                    if nder >= 1:
+                        fn += e_last * xp[n - 1, d - 1]
+                        if d >= 2:
+                            fnn += e_last * xp[n - 1, d - 2]
+                    if nder >= 2:
+                        fm += gm * D1[im] * xp[n - 1, d]
+                        fmm += gm * D2[im] * xp[n - 1, d]
+                        fmn += gm * D1[im] * xp[n - 1, d - 1]
+                if nder >= 2 and n >= 2 and lmu <= n - 2:
+                    e2 = gm * E[im, n - 2]
+                    d1 += e2 * xp[n - 2, d - 1]
+                    if d >= 2:
+                        d2 += e2 * xp[n - 2, d - 2]
+            # prefix over variables: the mu = kappa term
+            E[ik, 0] = 0.0
+            for v in range(1, n):
+                E[ik, v] = E[ik, v - 1] + acc[v]
+            D1[ik] = d1
+            D2[ik] = d2
+            ekn = E[ik, n - 1] + fs
+            term = Q[ik] * ekn
+            deg_sum += term
+            deg_abs += abs(term)
+            if nder >= 1:
+                Fn += Q[ik] * fn
+                Fnn += Q[ik] * fnn
+            if nder >= 2:
+                Fm += Q[ik] * (d1 + fm)
+                Fmm += Q[ik] * (d2 + fmm)
+                Fmn += Q[ik] * fmn
+            # next partition of K with at most m parts (reverse lex)
+            # find rightmost part > 1 that can give to the right
+            j = length - 1
+            rest = 0
+            while j >= 0 and kappa[j] == 1:
+                rest += 1
+                j -= 1
+            # now kappa[j] > 1 (or j < 0)
+            while True:
+                if j < 0:
+                    break
+                # decrease kappa[j] by one, redistribute rest+1 to the right
+                val = kappa[j] - 1
+                total = rest + 1
+                # parts available to the right of j: m - j - 1
+                slots = m - j - 1
+                if slots * val >= total:
+                    kappa[j] = val
+                    p = j + 1
+                    while total > 0:
+                        take = val if total > val else total
+                        kappa[p] = take
+                        total -= take
+                        p += 1
+                    while p < m:
+                        kappa[p] = 0
+                        p += 1
+                    break
+                # cannot fit: fold kappa[j] into rest and move left
+                rest += kappa[j]
+                kappa[j] = 0
+                j -= 1
+                while j >= 0 and kappa[j] == 1:
+                    rest += 1
+                    kappa[j] = 0
+                    j -= 1
+            if j < 0:
+                break
+        F += deg_sum
+        abs_sum += deg_abs
+        used = K
+        if K >= min_degree and prev1 >= 0.0:
+            r1 = deg_abs / prev1 if prev1 > 0.0 else 0.0
+            r2 = prev1 / prev2 if prev2 > 0.0 else r1
+            r = max(r1, r2)
+            if r < 1.0:
+                tail = deg_abs * r / (1.0 - r)
+                if tail <= rtol * abs(F) or deg_abs == 0.0:
+                    converged = True
+                    break
+        prev2 = prev1
+        prev1 = deg_abs
+    if not converged:
+        tail = prev1 if prev1 > 0.0 else abs_sum
+    out[0] = F
+    out[1] = Fn
+    out[2] = Fnn
+    out[3] = Fm
+    out[4] = Fmm
+    out[5] = Fmn
+    info[0] = tail
+    info[1] = abs_sum
+    info[2] = 1.0 if converged else 0.0
+    info[3] = used
+    return out, info
