@@ -1,0 +1,23 @@
+"""bingham: Matrix Bingham distributions on Grassmann and Stiefel manifolds.
+
+The core package (numpy + numba; never imports torch).  Importing it compiles
+nothing: kernels are compiled on first use and cached on disk.
+"""
+from . import special
+from .special import (
+    AccuracyWarning,
+    log_hyp1f1,
+    log_normalizer,
+    log_normalizer_eigvals,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "special",
+    "AccuracyWarning",
+    "log_hyp1f1",
+    "log_normalizer",
+    "log_normalizer_eigvals",
+    "__version__",
+]

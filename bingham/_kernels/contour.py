@@ -8,11 +8,14 @@ With ``e_i = 1/2`` for the ``n`` eigenvalues and one point at 0 carrying the
 remaining exponent ``b - n/2``, ``F = 1F1(1/2; b; x)``; with ``n = 1``,
 ``e = (a, b - a)`` at ``(x, 0)`` it is the scalar ``1F1(a; b; x)``.
 
-The contour is a Talbot curve ``s = c_max + rho (theta cot theta + i theta)``
-through the real saddle point ``s0`` of ``phi(s) = s - sum e_i log(s - c_i)``
-(``rho = s0 - c_max``); it is the exact steepest-descent path when one branch
-point dominates, never comes closer than ``rho`` to a branch point, and wraps
-the negative real axis where ``e^s`` kills the integrand.  The trapezoidal rule
+The contour is a Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)``
+through the real saddle point ``s0 = c_max + u`` of
+``phi(s) = s - sum e_i log(s - c_i)``.  With ``rho = u`` it is the exact
+steepest-descent path when one branch point dominates; ``rho`` is widened
+(:func:`_scale`) when a distant branch point with a large exponent would
+otherwise make the integrand peak where the curve passes it.  The curve
+crosses the real axis only at ``s0`` and wraps the negative real axis, where
+``e^s`` kills the integrand.  The trapezoidal rule
 in ``theta`` converges geometrically; the grid is doubled until two successive
 sums agree, and their difference is the error estimate.
 
@@ -70,6 +73,28 @@ def _saddle(c, e, cmax):
 
 
 @jit
+def _scale(c, e, cmax, u):
+    """Scale ``rho`` of the Talbot curve (its half-width far left is
+    ``rho * pi``).
+
+    ``rho = u`` (the saddle distance) is the steepest-descent choice when one
+    branch point dominates.  A branch point at distance ``d`` left of the
+    maximum with a large exponent ``e_j`` would make the integrand peak where
+    the curve passes it, at height about ``e^-d (d / (rho pi))^e_j`` relative
+    to the saddle; widen the curve until every such peak is below ``e^-40``.
+    """
+    rho = u
+    for j in range(c.shape[0]):
+        d = cmax - c[j]
+        if d <= 2.0 * rho or e[j] <= 0.0:
+            continue
+        need = d * math.exp(-(d - 40.0) / e[j]) / math.pi
+        if need > rho:
+            rho = min(need, 0.5 * d)
+    return max(rho, u)
+
+
+@jit
 def _clog1p(z):
     """``log(1 + z)`` accurate for small complex ``z``."""
     x = z.real
@@ -94,20 +119,22 @@ def _talbot(theta):
 
 
 @jit
-def _log_integrand(theta, rho, cmax, c, e, phi0):
-    """``phi(s(theta)) - phi(s0)`` and ``s'(theta) / i`` on the Talbot curve.
+def _log_integrand(theta, rho, u, cmax, c, e):
+    """``phi(s(theta)) - phi(s0)``, ``s'(theta) / i`` and ``s(theta)`` on the
+    Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)`` through the
+    saddle ``s0 = cmax + u``.
 
     ``s - s0`` and the logs relative to the saddle are formed without
     cancellation, so large exponents (``b`` in the thousands) keep full
-    relative accuracy.  ``phi0`` is unused (kept for the signature).
+    relative accuracy.
     """
     tcm1, dre = _talbot(theta)
-    ds = complex(rho * tcm1, rho * theta)  # s - s0, with s0 = cmax + rho
-    s = cmax + rho + ds
+    ds = complex(rho * tcm1, rho * theta)
+    s = cmax + u + ds
     ds_over_i = complex(rho, -rho * dre)
     acc = ds
     for i in range(c.shape[0]):
-        acc -= e[i] * _clog1p(ds / (cmax + rho - c[i]))
+        acc -= e[i] * _clog1p(ds / (cmax + u - c[i]))
     return acc, ds_over_i, s
 
 
@@ -147,7 +174,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         if c[i] > cmax:
             cmax = c[i]
     u = _saddle(c, e, cmax)
-    rho = u
+    rho = _scale(c, e, cmax, u)
     # phi(s0) relative to cmax, and log Gamma(b) + phi(s0) without cancellation
     phi0 = u
     scale = abs(u)
@@ -183,7 +210,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     # truncation point: where the integrand has decayed below exp(-45)
     tmax = min(math.pi, 12.0 * width)
     while tmax < math.pi:
-        lf, _, _ = _log_integrand(tmax, rho, cmax, c, e, phi0)
+        lf, _, _ = _log_integrand(tmax, rho, u, cmax, c, e)
         if lf.real < -45.0:
             break
         tmax = min(math.pi, 1.5 * tmax)
@@ -198,7 +225,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     ss = np.empty(nodes + 1, np.complex128)
     h = tmax / nodes
     for j in range(nodes + 1):
-        lf, dsi, s = _log_integrand(j * h, rho, cmax, c, e, phi0)
+        lf, dsi, s = _log_integrand(j * h, rho, u, cmax, c, e)
         vals[j] = cmath.exp(lf) * dsi
         ss[j] = s
     prev = np.nan
@@ -249,7 +276,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             nvals[2 * j] = vals[j]
             nss[2 * j] = ss[j]
         for j in range(nodes):
-            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, cmax, c, e, phi0)
+            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, u, cmax, c, e)
             nvals[2 * j + 1] = cmath.exp(lf) * dsi
             nss[2 * j + 1] = s
         vals = nvals

@@ -155,6 +155,47 @@ def beta_ratio(kappa, nu, length, g):
 
 
 @jit
+def next_partition(kappa, m):
+    """Advance ``kappa`` (at most ``m`` parts, zero padded) to the next
+    partition of the same size in reverse lexicographic order; False when
+    ``kappa`` was the last one."""
+    length = 0
+    while length < m and kappa[length] > 0:
+        length += 1
+    j = length - 1
+    rest = 0
+    while j >= 0 and kappa[j] == 1:
+        rest += 1
+        kappa[j] = 0
+        j -= 1
+    while j >= 0:
+        # lower kappa[j] by one and refill the tail greedily with parts <= it
+        val = kappa[j] - 1
+        total = rest + 1
+        if (m - j - 1) * val >= total:
+            kappa[j] = val
+            p = j + 1
+            while total > 0:
+                take = val if total > val else total
+                kappa[p] = take
+                total -= take
+                p += 1
+            while p < m:
+                kappa[p] = 0
+                p += 1
+            return True
+        # the tail cannot hold it: fold kappa[j] into the rest, move left
+        rest += kappa[j]
+        kappa[j] = 0
+        j -= 1
+        while j >= 0 and kappa[j] == 1:
+            rest += 1
+            kappa[j] = 0
+            j -= 1
+    return False
+
+
+@jit
 def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     """Sum the series degree by degree up to ``kmax``.
 
@@ -297,43 +338,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
                 Fm += Q[ik] * (d1 + fm)
                 Fmm += Q[ik] * (d2 + fmm)
                 Fmn += Q[ik] * fmn
-            # next partition of K with at most m parts (reverse lex)
-            # find rightmost part > 1 that can give to the right
-            j = length - 1
-            rest = 0
-            while j >= 0 and kappa[j] == 1:
-                rest += 1
-                j -= 1
-            # now kappa[j] > 1 (or j < 0)
-            while True:
-                if j < 0:
-                    break
-                # decrease kappa[j] by one, redistribute rest+1 to the right
-                val = kappa[j] - 1
-                total = rest + 1
-                # parts available to the right of j: m - j - 1
-                slots = m - j - 1
-                if slots * val >= total:
-                    kappa[j] = val
-                    p = j + 1
-                    while total > 0:
-                        take = val if total > val else total
-                        kappa[p] = take
-                        total -= take
-                        p += 1
-                    while p < m:
-                        kappa[p] = 0
-                        p += 1
-                    break
-                # cannot fit: fold kappa[j] into rest and move left
-                rest += kappa[j]
-                kappa[j] = 0
-                j -= 1
-                while j >= 0 and kappa[j] == 1:
-                    rest += 1
-                    kappa[j] = 0
-                    j -= 1
-            if j < 0:
+            if not next_partition(kappa, m):
                 break
         F += deg_sum
         abs_sum += deg_abs
@@ -362,3 +367,29 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     info[2] = 1.0 if converged else 0.0
     info[3] = used
     return out, info
+
+
+@jit
+def series_work(m, kmax):
+    """``(partitions, strip_pairs)`` summed by :func:`zonal_series` up to
+    degree ``kmax``: the memory and time it will take, without doing it.
+
+    Counted in closed form per partition: the number of horizontal strips of
+    ``kappa`` is ``prod_i (kappa_i - kappa_{i+1} + 1)``.
+    """
+    kappa = np.zeros(m + 1, np.int64)
+    parts = 0
+    pairs = 0.0
+    for K in range(kmax + 1):
+        for i in range(m + 1):
+            kappa[i] = 0
+        kappa[0] = K
+        while True:
+            parts += 1
+            prod = 1.0
+            for i in range(m):
+                prod *= kappa[i] - kappa[i + 1] + 1
+            pairs += prod
+            if K == 0 or not next_partition(kappa, m):
+                break
+    return parts, pairs

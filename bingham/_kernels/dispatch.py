@@ -1,0 +1,367 @@
+"""Per-input choice of representation and method for log 1F1(a; b; x).
+
+One input is ``(a, b, x)`` with ``x`` the ``n`` given eigenvalues.  This
+module decides, for that input, which exact identity to apply (Kummer's
+relation, the shift identity of the Bingham case ``a = k/2``, ``b = p/2``) and
+which kernel to run (the Bromwich contour or the zonal series), and maps the
+derivatives back.  Everything here is jitted so that batches run without
+Python overhead; validation happens before, in :mod:`bingham.special`.
+"""
+import math
+
+import numpy as np
+
+from ._jit import jit
+from .contour import bromwich
+from .zonal import series_work, zonal_series
+
+AUTO = 0
+SERIES = 1
+CONTOUR = 2
+
+OK = 0
+NOT_CONVERGED = 1
+NOT_APPLICABLE = 2
+TOO_COSTLY = 3
+NEGATIVE = 8  # flag or-ed into the status: F < 0, the value is log |F|
+
+# representation codes reported back to the caller (the "method used")
+USED_NONE = 0
+USED_SERIES = 1
+USED_CONTOUR = 2
+USED_CLOSED_FORM = 3
+
+_EPS = 2.220446049250313e-16
+CONTOUR_MAX_NODES = 8192
+SHIFT_MAX_P = 256
+MEMORY_CAP = 60_000_000  # doubles in the partition table
+MIN_DEGREE = 6
+
+
+@jit
+def _is_int(v):
+    return v == math.floor(v)
+
+
+@jit
+def _max_parts(a, n):
+    """Partitions longer than ``2a`` vanish when ``2a`` is a positive integer."""
+    if a > 0.0 and _is_int(2.0 * a):
+        return min(n, int(2.0 * a))
+    return n
+
+
+@jit
+def _contour(a, b, x, nder, rtol):
+    """Bromwich evaluation for ``a = 1/2`` (any n) or ``n = 1`` (any 0<a<b)."""
+    n = x.shape[0]
+    if a == 0.5:
+        rest = b - 0.5 * n
+        q = n + (1 if rest > 0.0 else 0)
+        c = np.zeros(q)
+        e = np.zeros(q)
+        for i in range(n):
+            c[i] = x[i]
+            e[i] = 0.5
+        if rest > 0.0:
+            c[n] = 0.0
+            e[n] = rest
+    else:
+        c = np.zeros(2)
+        e = np.zeros(2)
+        c[0] = x[0]
+        e[0] = a
+        c[1] = 0.0
+        e[1] = b - a
+    return bromwich(c, e, n, nder, rtol, CONTOUR_MAX_NODES)
+
+
+@jit
+def _contour_ok(a, b, n):
+    if a == 0.5 and b >= 0.5 * n:
+        return True
+    return n == 1 and 0.0 < a < b
+
+
+@jit
+def _series_once(a, b, y, m, nder, rtol, kmax):
+    return zonal_series(a, b, y, m, kmax, nder, rtol, MIN_DEGREE)
+
+
+@jit
+def _series(a, b, x, nvar, nder, rtol, max_pairs):
+    """Series evaluation with derivatives by permutation of the arguments.
+
+    Derivatives are taken with respect to the first ``nvar`` arguments only.
+
+    The truncation degree is doubled until the tail estimate meets ``rtol``
+    or the work (strip pairs times variables) would exceed ``max_pairs``.
+    Returns ``(logF, grad, hess, err, status)``.
+    """
+    n = x.shape[0]
+    grad = np.zeros(nvar)
+    hess = np.zeros((nvar, nvar))
+    m = _max_parts(a, n)
+    # value, doubling the truncation degree
+    kmax = 32
+    status = NOT_CONVERGED
+    F = np.nan
+    info = np.zeros(4)
+    while True:
+        parts, pairs = series_work(m, kmax)
+        if kmax > 32 and (pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP):
+            status = TOO_COSTLY
+            break
+        out, info = _series_once(a, b, x, m, 0, rtol, kmax)
+        F = out[0]
+        if info[2] > 0.0:
+            status = OK
+            break
+        kmax *= 2
+    if status == TOO_COSTLY and not np.isfinite(F):
+        return np.nan, grad, hess, np.inf, status
+    tail = info[0]
+    noise = tail + 4.0 * _EPS * (info[3] + 1.0) * info[1]
+    if abs(F) <= noise:
+        # the sum is below its own error (cancellation of mixed-sign terms)
+        return np.nan, grad, hess, np.inf, NOT_CONVERGED
+    if F < 0.0:
+        # 1F1 changes sign for some (a, b) (e.g. a > b, x < 0): log |F|
+        status |= NEGATIVE
+    err = noise / abs(F)
+    logF = math.log(abs(F))
+    if nder == 0 or (status & ~NEGATIVE) != OK:
+        return logF, grad, hess, err, status
+    kd = int(info[3]) + 8
+    y = np.empty(n)
+    if nder == 1 or n == 1 or nvar == 1:
+        for j in range(nvar):
+            # put x_j last
+            p = 0
+            for i in range(n):
+                if i != j:
+                    y[p] = x[i]
+                    p += 1
+            y[n - 1] = x[j]
+            out, inf2 = _series_once(a, b, y, m, 1, rtol, kd)
+            grad[j] = out[1] / out[0]
+            if nder >= 2:
+                hess[j, j] = out[2] / out[0] - grad[j] * grad[j]
+        return logF, grad, hess, err, status
+    # nder == 2, n >= 2: every pair (i, j) last gives both first derivatives,
+    # both second derivatives and the mixed one
+    for i in range(nvar):
+        for j in range(i + 1, nvar):
+            p = 0
+            for t in range(n):
+                if t != i and t != j:
+                    y[p] = x[t]
+                    p += 1
+            y[n - 2] = x[i]
+            y[n - 1] = x[j]
+            out, inf2 = _series_once(a, b, y, m, 2, rtol, kd)
+            F2 = out[0]
+            grad[j] = out[1] / F2
+            grad[i] = out[3] / F2
+            hess[j, j] = out[2] / F2
+            hess[i, i] = out[4] / F2
+            hess[i, j] = out[5] / F2
+    for i in range(nvar):
+        for j in range(nvar):
+            if i == j:
+                hess[i, i] -= grad[i] * grad[i]
+            elif i < j:
+                hess[i, j] -= grad[i] * grad[j]
+                hess[j, i] = hess[i, j]
+    return logF, grad, hess, err, status
+
+
+@jit
+def _series_signed(a, b, x, nder, rtol, max_pairs):
+    """Series on arguments of one sign: Kummer's relation turns non-positive
+    arguments into non-negative ones (all terms positive when a, b allow)."""
+    n = x.shape[0]
+    allpos = True
+    allneg = True
+    for i in range(n):
+        if x[i] < 0.0:
+            allpos = False
+        if x[i] > 0.0:
+            allneg = False
+    if allneg and not allpos:
+        ak = b - a
+        y = -x
+        logF, grad, hess, err, status = _series(ak, b, y, n, nder, rtol, max_pairs)
+        s = 0.0
+        for i in range(n):
+            s += x[i]
+            grad[i] = 1.0 - grad[i]
+        return logF + s, grad, hess, err + 4.0 * _EPS * abs(s), status
+    return _series(a, b, x, n, nder, rtol, max_pairs)
+
+
+@jit
+def _series_bingham(k, p, x, nder, rtol, max_pairs):
+    """Bingham case ``a = k/2``, ``b = p/2``: shift all ``p`` eigenvalues to be
+    non-negative, then sum whichever of the direct series (``k`` parts) or
+    Kummer's (``p - k`` parts, shifted again) has fewer parts.  Every term is
+    then positive."""
+    n = x.shape[0]
+    full = np.zeros(p)
+    for i in range(n):
+        full[i] = x[i]
+    lo = full[0]
+    hi = full[0]
+    for i in range(p):
+        lo = min(lo, full[i])
+        hi = max(hi, full[i])
+    a = 0.5 * k
+    b = 0.5 * p
+    if k <= p - k:
+        # direct: log F(x) = lo k + log F(x - lo)
+        cnt = 0
+        for i in range(p):
+            if full[i] - lo != 0.0 or i < n:
+                cnt += 1
+        y = np.empty(cnt)
+        idx = np.empty(cnt, np.int64)
+        t = 0
+        for i in range(p):
+            if full[i] - lo != 0.0 or i < n:
+                y[t] = full[i] - lo
+                idx[t] = i
+                t += 1
+        logF, g, h, err, status = _series(a, b, y, n, nder, rtol, max_pairs)
+        logF += lo * k
+        err += 4.0 * _EPS * abs(lo * k)
+        sign = 1.0
+        base = 0.0
+    else:
+        # Kummer then shift: log F(x) = tr x + log F(b-a; b; -x)
+        #   = tr x - (p-k) hi + log F(b-a; b; hi - x)
+        cnt = 0
+        for i in range(p):
+            if hi - full[i] != 0.0 or i < n:
+                cnt += 1
+        y = np.empty(cnt)
+        idx = np.empty(cnt, np.int64)
+        t = 0
+        for i in range(p):
+            if hi - full[i] != 0.0 or i < n:
+                y[t] = hi - full[i]
+                idx[t] = i
+                t += 1
+        logF, g, h, err, status = _series(b - a, b, y, n, nder, rtol, max_pairs)
+        tr = 0.0
+        for i in range(n):
+            tr += x[i]
+        shift = tr - (p - k) * hi
+        logF += shift
+        err += 4.0 * _EPS * (abs(tr) + abs((p - k) * hi))
+        sign = -1.0
+        base = 1.0
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    # the given eigenvalues are the first n entries of ``full`` and are kept
+    # (in order) as the first n variables of y
+    for i in range(n):
+        grad[i] = base + sign * g[i]
+        for j in range(n):
+            hess[i, j] = h[i, j]
+    return logF, grad, hess, err, status
+
+
+@jit
+def evaluate(a, b, x, nder, method, rtol, max_pairs):
+    """Evaluate ``log 1F1(a; b; x)`` for one input.
+
+    Returns ``(logF, grad, hess, err, status, used)``.
+    """
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    for i in range(n):
+        if math.isnan(x[i]):
+            grad[:] = np.nan
+            hess[:, :] = np.nan
+            return np.nan, grad, hess, np.nan, OK, USED_NONE
+    if math.isnan(a) or math.isnan(b):
+        grad[:] = np.nan
+        hess[:, :] = np.nan
+        return np.nan, grad, hess, np.nan, OK, USED_NONE
+    s = 0.0
+    nz = 0
+    for i in range(n):
+        s += x[i]
+        if x[i] != 0.0:
+            nz += 1
+    # closed forms
+    if a == 0.0 or nz == 0 and nder == 0:
+        return 0.0, grad, hess, 0.0, OK, USED_CLOSED_FORM
+    if a == b:
+        for i in range(n):
+            grad[i] = 1.0
+        return s, grad, hess, 4.0 * _EPS * abs(s), OK, USED_CLOSED_FORM
+    # value only: zero eigenvalues may be dropped
+    if nder == 0 and nz < n:
+        y = np.empty(nz)
+        t = 0
+        for i in range(n):
+            if x[i] != 0.0:
+                y[t] = x[i]
+                t += 1
+        x = y
+        n = nz
+    bmin = 0.5 * n
+    if method == AUTO or method == CONTOUR:
+        if _contour_ok(a, b, n):
+            logF, g, h, err, conv = _contour(a, b, x, nder, rtol)
+            st = OK if conv else NOT_CONVERGED
+            return logF, g, h, err, st, USED_CONTOUR
+        if _contour_ok(b - a, b, n):
+            y = -x
+            logF, g, h, err, conv = _contour(b - a, b, y, nder, rtol)
+            for i in range(n):
+                g[i] = 1.0 - g[i]
+            st = OK if conv else NOT_CONVERGED
+            return logF + s, g, h, err + 4.0 * _EPS * abs(s), st, USED_CONTOUR
+        if method == CONTOUR:
+            return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
+    # series
+    k2 = 2.0 * a
+    p2 = 2.0 * b
+    if (_is_int(k2) and _is_int(p2) and 0.0 < k2 < p2 and n <= p2
+            and p2 <= SHIFT_MAX_P):
+        logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder, rtol,
+                                              max_pairs)
+    else:
+        logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
+    return logF, g, h, err, st, USED_SERIES
+
+
+@jit
+def evaluate_batch(a, b, x, nder, method, rtol, max_pairs):
+    """:func:`evaluate` over rows: ``a``, ``b`` of shape ``(N,)``, ``x`` of
+    shape ``(N, n)``.  Derivative arrays are empty when not asked for."""
+    N = x.shape[0]
+    n = x.shape[1]
+    logF = np.empty(N)
+    err = np.empty(N)
+    status = np.empty(N, np.int64)
+    used = np.empty(N, np.int64)
+    ng = N if nder >= 1 else 0
+    nh = N if nder >= 2 else 0
+    grad = np.empty((ng, n))
+    hess = np.empty((nh, n, n))
+    for r in range(N):
+        v, g, h, e, st, u = evaluate(a[r], b[r], x[r], nder, method, rtol,
+                                     max_pairs)
+        logF[r] = v
+        err[r] = e
+        status[r] = st
+        used[r] = u
+        if nder >= 1:
+            grad[r, :] = g
+        if nder >= 2:
+            hess[r, :, :] = h
+    return logF, grad, hess, err, status, used
