@@ -20,8 +20,17 @@ Methods
     relation for non-positive arguments, and for ``a = k/2, b = p/2`` the shift
     identity on all ``p`` eigenvalues followed by whichever of the direct or
     the Kummer series has fewer parts (``min(k, p - k)``).
+``"laplace"``
+    Leading-order Laplace approximation for large concentrations in the
+    Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound
+    ``log F <= sum of the k largest eigenvalues``.  Its error estimate is the
+    size of the first correction, so it is only as good as the gaps between
+    the k largest and the other eigenvalues are large.  Always reported with
+    an :class:`AccuracyWarning`.
 ``"auto"``
-    The contour where it applies, the series elsewhere.
+    The contour where it applies, the series elsewhere; in the Bingham case,
+    the Laplace approximation where the series would exceed its work budget
+    and the approximation's error estimate is the smaller.
 
 Every evaluation carries an error estimate (``return_error=True``): for the
 contour, the difference of two nested trapezoidal sums plus rounding; for the
@@ -39,6 +48,7 @@ from ._kernels import dispatch as _dispatch
 
 __all__ = [
     "AccuracyWarning",
+    "explain",
     "log_hyp1f1",
     "hyp1f1",
     "grad_log_hyp1f1",
@@ -50,14 +60,15 @@ __all__ = [
 ]
 
 _METHODS = {"auto": _dispatch.AUTO, "series": _dispatch.SERIES,
-            "contour": _dispatch.CONTOUR}
+            "contour": _dispatch.CONTOUR, "laplace": _dispatch.LAPLACE}
 _USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
          _dispatch.USED_CONTOUR: "contour",
-         _dispatch.USED_CLOSED_FORM: "closed form"}
+         _dispatch.USED_CLOSED_FORM: "closed form",
+         _dispatch.USED_LAPLACE: "laplace"}
 _RTOL = 2.0 ** -53
 # strip pairs times variables the series may visit for one input (a few
 # seconds); beyond it the partial sum is returned with a warning
-_MAX_WORK = 3.0e9
+_MAX_WORK = 1.2e9
 
 
 class AccuracyWarning(RuntimeWarning):
@@ -84,57 +95,65 @@ def _real_array(value, name):
 
 
 def _check_b(a, b, n):
-    """``(b)_kappa`` must not vanish for the partitions that enter the sum."""
-    bad = np.zeros(b.shape, bool)
-    k2 = 2.0 * a
-    parts = np.where((k2 > 0) & (k2 == np.floor(k2)), np.minimum(k2, n), n)
-    for i in range(int(n)):
-        c = b - 0.5 * i
-        bad |= (c <= 0) & (c == np.floor(c)) & (i < parts)
-    if np.any(bad):
-        first = b[bad].flat[0]
-        raise ValueError(
-            f"b={first!r} is not in the domain: b - (i-1)/2 is a non-positive "
-            f"integer for a row i that enters the series, so 1F1 is undefined")
+    """``(b)_kappa`` must not vanish for the partitions that enter the sum:
+    ``b - (i-1)/2`` may not be a non-positive integer for a row ``i`` up to
+    ``min(n, 2a)`` (``2a`` a positive integer) or ``n``.  ``a`` and ``b`` are
+    float arrays of one shape, NaN allowed (no check)."""
+    for av, bv in set(zip(a.ravel().tolist(), b.ravel().tolist())):
+        if math.isnan(av) or math.isnan(bv):
+            continue
+        rows = n
+        if av > 0 and (2 * av).is_integer():
+            rows = min(n, int(2 * av))
+        for i in range(rows):
+            c = bv - 0.5 * i
+            if c <= 0 and c.is_integer():
+                raise ValueError(
+                    f"b={bv!r} is not in the domain: b - (i-1)/2 is a "
+                    f"non-positive integer for row i={i + 1}, which enters the "
+                    f"series for n={n} eigenvalues, so 1F1 is undefined")
 
 
 def _prepare(a, b, x):
-    """Validate and broadcast ``(a, b, x)``; returns flat arrays and the
-    leading shape."""
+    """Validate and broadcast ``(a, b, x)``; returns flat contiguous arrays
+    and the leading shape."""
     x = _real_array(x, "x")
-    scalar_x = x.ndim == 0
-    if scalar_x:
+    if x.ndim == 0:
         x = x[None]
     a = _real_array(a, "a")
     b = _real_array(b, "b")
-    lead = np.broadcast_shapes(a.shape, b.shape, x.shape[:-1])
     n = x.shape[-1]
-    xb = np.broadcast_to(x, lead + (n,))
+    if a.ndim == 0 and b.ndim == 0:
+        lead = x.shape[:-1]
+    else:
+        lead = np.broadcast_shapes(a.shape, b.shape, x.shape[:-1])
+        x = np.broadcast_to(x, lead + (n,))
+    if np.isinf(a).any() or np.isinf(b).any():
+        raise ValueError("a and b must be finite")
     ab = np.broadcast_to(a, lead)
     bb = np.broadcast_to(b, lead)
-    finite = np.isfinite(ab) & np.isfinite(bb)
-    if np.any(np.isinf(ab) | np.isinf(bb)):
-        raise ValueError("a and b must be finite")
-    _check_b(np.where(finite, ab, 0.0), np.where(finite, bb, 1.0), n)
-    flat_x = np.ascontiguousarray(xb.reshape(-1, n))
+    if a.ndim == 0 and b.ndim == 0:
+        _check_b(a, b, n)
+    else:
+        _check_b(ab, bb, n)
+    flat_x = np.ascontiguousarray(x.reshape(-1, n))
     flat_a = np.ascontiguousarray(ab.reshape(-1))
     flat_b = np.ascontiguousarray(bb.reshape(-1))
     return flat_a, flat_b, flat_x, lead, n
 
 
-def _infinite_rows(flat_x):
-    """Rows with an infinite eigenvalue: +inf dominates (log F = +inf),
-    otherwise -inf gives log F = -inf.  Evaluated outside the kernels."""
-    has_inf = np.isinf(flat_x).any(axis=1) & ~np.isnan(flat_x).any(axis=1)
-    value = np.where(np.isposinf(flat_x).any(axis=1), np.inf, -np.inf)
-    return has_inf, value
-
-
 def _run(a, b, x, nder, method):
     code = _method_code(method)
     fa, fb, fx, lead, n = _prepare(a, b, x)
-    inf_rows, inf_value = _infinite_rows(fx)
-    safe_x = np.where(inf_rows[:, None], 0.0, fx)
+    if np.isinf(fx).any():
+        # rows with an infinite eigenvalue: +inf dominates (log F = +inf),
+        # otherwise -inf gives log F = -inf; NaN rows stay NaN
+        inf_rows = np.isinf(fx).any(axis=1) & ~np.isnan(fx).any(axis=1)
+        inf_value = np.where(np.isposinf(fx).any(axis=1), np.inf, -np.inf)
+        safe_x = np.where(inf_rows[:, None], 0.0, fx)
+    else:
+        inf_rows = None
+        safe_x = fx
     if n == 0:
         N = fx.shape[0]
         out = (np.zeros(N), np.zeros((N, 0)), np.zeros((N, 0, 0)), np.zeros(N),
@@ -143,23 +162,26 @@ def _run(a, b, x, nder, method):
         out = _dispatch.evaluate_batch(fa, fb, safe_x, nder, code, _RTOL,
                                        _MAX_WORK)
     logF, grad, hess, err, status, used = out
-    sign = np.where(status & _dispatch.NEGATIVE, -1.0, 1.0)
+    negative = status & _dispatch.NEGATIVE
+    sign = np.where(negative, -1.0, 1.0) if negative.any() else 1.0
     status = status & ~_dispatch.NEGATIVE
-    if np.any(status == _dispatch.NOT_APPLICABLE):
+    if (status == _dispatch.NOT_APPLICABLE).any():
         raise ValueError(
             f"method={method!r} does not apply to a={fa[0]!r}, b={fb[0]!r} with "
             f"n={n} eigenvalues (the contour needs a = 1/2 and b >= n/2, "
-            f"b - a = 1/2 and b >= n/2, or n = 1 and 0 < a < b)")
-    if inf_rows.any():
+            f"b - a = 1/2 and b >= n/2, or n = 1 and 0 < a < b; laplace needs "
+            f"the Bingham case a = k/2, b = p/2 with n <= p)")
+    if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)
         if nder >= 1:
             grad[inf_rows] = np.nan
         if nder >= 2:
             hess[inf_rows] = np.nan
-    bad = (status == _dispatch.NOT_CONVERGED) | (status == _dispatch.TOO_COSTLY)
-    if np.any(bad):
-        worst = np.nanmax(np.where(bad, err, -np.inf))
+    # the library's promise: 1e-12 relative on log F (absolute below 1)
+    bad = (status != _dispatch.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
+    if bad.any():
+        worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))
         warnings.warn(
             f"1F1 of matrix argument: {int(bad.sum())} input(s) could not be "
             f"evaluated to full accuracy (largest estimated error of log F: "
@@ -190,7 +212,7 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
     x : array_like, shape (..., n)
         Eigenvalues of the symmetric matrix argument.  Zero eigenvalues may be
         left out.  A scalar is read as ``n = 1``.
-    method : {"auto", "contour", "series"}
+    method : {"auto", "contour", "series", "laplace"}
         See the module documentation.  ``"contour"`` raises ``ValueError``
         where it does not apply.
     return_error : bool
@@ -286,6 +308,21 @@ def hess_log_hyp1f1(a, b, x, *, method="auto"):
     """
     _, _, _, hess, _, _, lead, n = _run(a, b, x, 2, method)
     return hess.reshape(lead + (n, n))
+
+
+def explain(a, b, x, *, method="auto"):
+    """How one input is evaluated: ``{"logF", "error", "method"}``.
+
+    ``method`` is what produced the value: ``"contour"``, ``"series"``,
+    ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN input).  ``x`` is
+    one set of eigenvalues, shape ``(n,)``.
+    """
+    x = _real_array(x, "x")
+    if x.ndim > 1:
+        raise ValueError(f"x must hold one set of eigenvalues, got shape {x.shape}")
+    logF, _, _, _, err, used, _, _ = _run(a, b, x, 0, method)
+    return {"logF": float(logF[0]), "error": float(err[0]),
+            "method": _USED[int(used[0])]}
 
 
 def _check_k_p(k, p, r):

@@ -16,8 +16,9 @@ steepest-descent path when one branch point dominates; ``rho`` is widened
 otherwise make the integrand peak where the curve passes it.  The curve
 crosses the real axis only at ``s0`` and wraps the negative real axis, where
 ``e^s`` kills the integrand.  The trapezoidal rule
-in ``theta`` converges geometrically; the grid is doubled until two successive
-sums agree, and their difference is the error estimate.
+in ``theta`` converges geometrically; the grid is doubled (reusing the old
+nodes) until two successive sums agree to the target, and their difference
+is the error estimate.
 
 Derivatives with respect to a variable branch point ``c_j`` multiply the
 integrand by ``e_j / (s - c_j)``; the gradient and the Hessian of ``log F`` are
@@ -33,32 +34,32 @@ from ._jit import jit
 
 
 @jit
-def _saddle(c, e, cmax):
-    """Root ``u > 0`` of ``sum_i e_i / (u + cmax - c_i) = 1``."""
-    q = c.shape[0]
+def _saddle(d, e):
+    """Root ``u > 0`` of ``sum_i e_i / (u + d_i) = 1`` (``d_i >= 0`` are the
+    distances of the branch points left of the rightmost one)."""
+    q = d.shape[0]
     etop = 0.0
     for i in range(q):
-        if c[i] == cmax:
+        if d[i] == 0.0:
             etop += e[i]
     u = etop if etop > 0.0 else 1.0
     # from the left of the root Newton increases monotonically (h convex,
-    # decreasing); guard against a start right of the root
-    for _ in range(200):
+    # decreasing); a start right of the root is first bisected back
+    for it in range(200):
         h = -1.0
         dh = 0.0
         for i in range(q):
-            w = 1.0 / (u + cmax - c[i])
+            w = 1.0 / (u + d[i])
             h += e[i] * w
             dh -= e[i] * w * w
-        if h < 0.0 and _ == 0:
-            # started right of the root: bisect down towards it
+        if h < 0.0 and it == 0:
             lo = 0.0
             hi = u
-            for _b in range(200):
+            for _ in range(200):
                 mid = 0.5 * (lo + hi)
                 hm = -1.0
                 for i in range(q):
-                    hm += e[i] / (mid + cmax - c[i])
+                    hm += e[i] / (mid + d[i])
                 if hm > 0.0:
                     lo = mid
                 else:
@@ -73,7 +74,7 @@ def _saddle(c, e, cmax):
 
 
 @jit
-def _scale(c, e, cmax, u):
+def _scale(d, e, u):
     """Scale ``rho`` of the Talbot curve (its half-width far left is
     ``rho * pi``).
 
@@ -84,13 +85,13 @@ def _scale(c, e, cmax, u):
     to the saddle; widen the curve until every such peak is below ``e^-40``.
     """
     rho = u
-    for j in range(c.shape[0]):
-        d = cmax - c[j]
-        if d <= 2.0 * rho or e[j] <= 0.0:
+    for j in range(d.shape[0]):
+        dj = d[j]
+        if dj <= 2.0 * rho or e[j] <= 0.0:
             continue
-        need = d * math.exp(-(d - 40.0) / e[j]) / math.pi
+        need = dj * math.exp(-(dj - 40.0) / e[j]) / math.pi
         if need > rho:
-            rho = min(need, 0.5 * d)
+            rho = min(need, 0.5 * dj)
     return max(rho, u)
 
 
@@ -119,23 +120,47 @@ def _talbot(theta):
 
 
 @jit
-def _log_integrand(theta, rho, u, cmax, c, e):
-    """``phi(s(theta)) - phi(s0)``, ``s'(theta) / i`` and ``s(theta)`` on the
-    Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)`` through the
-    saddle ``s0 = cmax + u``.
+def _log_integrand(theta, rho, inv, e, half):
+    """``phi(s(theta)) - phi(s0)``, ``s'(theta) / i`` and ``s(theta) - c_max``
+    on the Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)``
+    through the saddle ``s0 = c_max + u`` (``theta >= 0``).
 
-    ``s - s0`` and the logs relative to the saddle are formed without
-    cancellation, so large exponents (``b`` in the thousands) keep full
-    relative accuracy.
+    ``inv[i] = 1 / (s0 - c_i)``.  Everything is formed relative to the
+    saddle, without cancellation.  The points with exponent 1/2 (``half``)
+    enter through one running product of ``1 + (s - s0)/(s0 - c_i)``: each
+    factor has its argument in ``(0, pi)`` on the upper half of the curve, so
+    the total argument is monotone and the branch of the sum of logs is
+    recovered by counting crossings of the positive real axis.  That costs a
+    complex multiplication per point instead of a complex logarithm.
     """
     tcm1, dre = _talbot(theta)
     ds = complex(rho * tcm1, rho * theta)
-    s = cmax + u + ds
     ds_over_i = complex(rho, -rho * dre)
     acc = ds
-    for i in range(c.shape[0]):
-        acc -= e[i] * _clog1p(ds / (cmax + u - c[i]))
-    return acc, ds_over_i, s
+    P = complex(1.0, 0.0)
+    turns = 0
+    logscale = 0.0
+    count = 0
+    for i in range(inv.shape[0]):
+        if half[i]:
+            Pn = P * (1.0 + ds * inv[i])
+            if P.imag < 0.0 and Pn.imag >= 0.0:
+                turns += 1
+            P = Pn
+            count += 1
+            if (count & 31) == 0:
+                a = abs(P)
+                logscale += math.log(a)
+                P = P / a
+        else:
+            acc -= e[i] * _clog1p(ds * inv[i])
+    if count > 0:
+        arg = math.atan2(P.imag, P.real)
+        if arg < 0.0:
+            arg += 2.0 * math.pi
+        acc -= 0.5 * complex(logscale + math.log(abs(P)),
+                             2.0 * math.pi * turns + arg)
+    return acc, ds_over_i, ds
 
 
 _STIRLING = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
@@ -173,13 +198,16 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         b += e[i]
         if c[i] > cmax:
             cmax = c[i]
-    u = _saddle(c, e, cmax)
-    rho = _scale(c, e, cmax, u)
+    d = np.empty(q)
+    for i in range(q):
+        d[i] = cmax - c[i]
+    u = _saddle(d, e)
+    rho = _scale(d, e, u)
     # phi(s0) relative to cmax, and log Gamma(b) + phi(s0) without cancellation
     phi0 = u
     scale = abs(u)
     for i in range(q):
-        t = e[i] * math.log(u + cmax - c[i])
+        t = e[i] * math.log(u + d[i])
         phi0 -= t
         scale += abs(t)
     if b >= 20.0:
@@ -190,27 +218,31 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             G = 0.0
             dG = 0.0
             for i in range(q):
-                t = delta + cmax - c[i]
+                t = delta + d[i]
                 w = 1.0 / (b + t)
                 G += e[i] * t * w
                 dG += e[i] * b * w * w
             delta -= G / dG
         head = _stirling_remainder(b) + delta
         for i in range(q):
-            head -= e[i] * math.log1p((delta + cmax - c[i]) / b)
+            head -= e[i] * math.log1p((delta + d[i]) / b)
         scale = abs(head) + abs(delta) + 1.0
     else:
         head = math.lgamma(b) + phi0
         scale += abs(math.lgamma(b))
     k2 = 0.0
+    inv = np.empty(q)
+    half = np.empty(q, np.bool_)
     for i in range(q):
-        w = 1.0 / (u + cmax - c[i])
+        w = 1.0 / (u + d[i])
+        inv[i] = w
+        half[i] = e[i] == 0.5
         k2 += e[i] * w * w
     width = 1.0 / (rho * math.sqrt(k2))
     # truncation point: where the integrand has decayed below exp(-45)
     tmax = min(math.pi, 12.0 * width)
     while tmax < math.pi:
-        lf, _, _ = _log_integrand(tmax, rho, u, cmax, c, e)
+        lf, _, _ = _log_integrand(tmax, rho, inv, e, half)
         if lf.real < -45.0:
             break
         tmax = min(math.pi, 1.5 * tmax)
@@ -225,7 +257,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     ss = np.empty(nodes + 1, np.complex128)
     h = tmax / nodes
     for j in range(nodes + 1):
-        lf, dsi, s = _log_integrand(j * h, rho, u, cmax, c, e)
+        lf, dsi, s = _log_integrand(j * h, rho, inv, e, half)
         vals[j] = cmath.exp(lf) * dsi
         ss[j] = s
     prev = np.nan
@@ -248,7 +280,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             for k in range(nvar):
                 acc = 0.0
                 for j in range(nodes + 1):
-                    w = (vals[j] / (ss[j] - c[k])).real
+                    w = (vals[j] / (ss[j] + (u + d[k]))).real
                     if j == 0 or j == nodes:
                         w *= 0.5
                     acc += w
@@ -260,7 +292,10 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             for k in range(nvar):
                 den = max(abs(grad[k]), 1e-300)
                 gchange = max(gchange, abs(grad[k] - prevg[k]) / den)
-        if change <= max(rtol, noise) and gchange <= max(10.0 * rtol, 1e3 * noise):
+        # |T_N - T_{N/2}| is about the error of T_{N/2}, an upper bound for
+        # the error of T_N (geometric convergence).  The square of it is not
+        # (seen: 6e-11 at 16 nodes, 1.3e-13 at 32), so it is not used.
+        if nodes >= 32 and change <= max(rtol, noise) and gchange <= max(rtol, noise):
             converged = True
             break
         if 2 * nodes > max_nodes:
@@ -276,7 +311,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             nvals[2 * j] = vals[j]
             nss[2 * j] = ss[j]
         for j in range(nodes):
-            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, u, cmax, c, e)
+            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, inv, e, half)
             nvals[2 * j + 1] = cmath.exp(lf) * dsi
             nss[2 * j + 1] = s
         vals = nvals
@@ -290,8 +325,8 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             for l in range(k, nvar):
                 acc = 0.0
                 for j in range(nodes + 1):
-                    rk = 1.0 / (ss[j] - c[k])
-                    rl = 1.0 / (ss[j] - c[l])
+                    rk = 1.0 / (ss[j] + (u + d[k]))
+                    rl = 1.0 / (ss[j] + (u + d[l]))
                     w = (vals[j] * (rk - m[k]) * (rl - m[l])).real
                     if k == l:
                         w += (vals[j] * rk * rk).real / e[k]

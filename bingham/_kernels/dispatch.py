@@ -18,6 +18,7 @@ from .zonal import series_work, zonal_series
 AUTO = 0
 SERIES = 1
 CONTOUR = 2
+LAPLACE = 3
 
 OK = 0
 NOT_CONVERGED = 1
@@ -30,9 +31,13 @@ USED_NONE = 0
 USED_SERIES = 1
 USED_CONTOUR = 2
 USED_CLOSED_FORM = 3
+USED_LAPLACE = 4
 
 _EPS = 2.220446049250313e-16
 CONTOUR_MAX_NODES = 8192
+# agreement of two successive trapezoidal sums that ends the refinement (the
+# reported error is that difference, which bounds the error of the finer sum)
+CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
@@ -73,7 +78,7 @@ def _contour(a, b, x, nder, rtol):
         e[0] = a
         c[1] = 0.0
         e[1] = b - a
-    return bromwich(c, e, n, nder, rtol, CONTOUR_MAX_NODES)
+    return bromwich(c, e, n, nder, max(rtol, CONTOUR_RTOL), CONTOUR_MAX_NODES)
 
 
 @jit
@@ -101,15 +106,31 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
     n = x.shape[0]
     grad = np.zeros(nvar)
     hess = np.zeros((nvar, nvar))
+    if n == 0:
+        return 0.0, grad, hess, 0.0, OK
     m = _max_parts(a, n)
     # value, doubling the truncation degree
-    kmax = 32
+    # the degree sums cannot peak before about (a/b) sum |x| (the first-order
+    # term of log F): truncations below that are skipped, not tried
+    s1 = 0.0
+    for i in range(n):
+        s1 += abs(x[i])
+    klow = abs(a / b) * s1
     status = NOT_CONVERGED
     F = np.nan
-    info = np.zeros(4)
+    info = np.zeros(5)
+    kmax = 32
     while True:
+        # (K+1)^m / m! bounds the partition count: refuse before counting
+        bound = n * math.exp(m * math.log(kmax + 1.0) - math.lgamma(m + 1.0))
+        if bound > 50.0 * MEMORY_CAP:
+            status = TOO_COSTLY
+            break
+        if kmax < klow:
+            kmax *= 2
+            continue
         parts, pairs = series_work(m, kmax)
-        if kmax > 32 and (pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP):
+        if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
             status = TOO_COSTLY
             break
         out, info = _series_once(a, b, x, m, 0, rtol, kmax)
@@ -117,22 +138,43 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
         if info[2] > 0.0:
             status = OK
             break
-        kmax *= 2
-    if status == TOO_COSTLY and not np.isfinite(F):
+        # predict the degree that meets the target from the geometric decay
+        # of the degree sums (the cost grows like K^(2m): no blind doubling)
+        r = info[4]
+        grow = 2 * kmax
+        if 0.0 < r < 1.0 and info[0] > 0.0 and F != 0.0:
+            extra = math.log(rtol * abs(F) / info[0]) / math.log(r)
+            grow = min(grow, kmax + int(1.25 * extra) + 8)
+        kmax = max(grow, kmax + 8)
+    if not np.isfinite(F):
+        grad[:] = np.nan
+        hess[:, :] = np.nan
         return np.nan, grad, hess, np.inf, status
     tail = info[0]
     noise = tail + 4.0 * _EPS * (info[3] + 1.0) * info[1]
     if abs(F) <= noise:
         # the sum is below its own error (cancellation of mixed-sign terms)
+        grad[:] = np.nan
+        hess[:, :] = np.nan
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
     if F < 0.0:
         # 1F1 changes sign for some (a, b) (e.g. a > b, x < 0): log |F|
         status |= NEGATIVE
     err = noise / abs(F)
     logF = math.log(abs(F))
-    if nder == 0 or (status & ~NEGATIVE) != OK:
+    if nder == 0:
         return logF, grad, hess, err, status
-    kd = int(info[3]) + 8
+    # derivatives at the degree the value reached (+8 when it converged: the
+    # derivative series decay a little more slowly); an unconverged value
+    # keeps its status, so the caller warns about the derivatives too
+    kd = int(info[3]) + (8 if (status & ~NEGATIVE) == OK else 0)
+    # one series per variable (gradient) or per pair (Hessian)
+    runs = nvar if (nder == 1 or n == 1 or nvar == 1) else nvar * (nvar - 1) // 2
+    parts, pairs = series_work(m, kd)
+    if pairs * (n + m) * (nder + 1) * runs > 3.0 * max_pairs:
+        grad[:] = np.nan
+        hess[:, :] = np.nan
+        return logF, grad, hess, err, TOO_COSTLY | (status & NEGATIVE)
     y = np.empty(n)
     if nder == 1 or n == 1 or nvar == 1:
         for j in range(nvar):
@@ -221,13 +263,13 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
         # direct: log F(x) = lo k + log F(x - lo)
         cnt = 0
         for i in range(p):
-            if full[i] - lo != 0.0 or i < n:
+            if full[i] - lo != 0.0 or (i < n and nder > 0):
                 cnt += 1
         y = np.empty(cnt)
         idx = np.empty(cnt, np.int64)
         t = 0
         for i in range(p):
-            if full[i] - lo != 0.0 or i < n:
+            if full[i] - lo != 0.0 or (i < n and nder > 0):
                 y[t] = full[i] - lo
                 idx[t] = i
                 t += 1
@@ -241,13 +283,13 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
         #   = tr x - (p-k) hi + log F(b-a; b; hi - x)
         cnt = 0
         for i in range(p):
-            if hi - full[i] != 0.0 or i < n:
+            if hi - full[i] != 0.0 or (i < n and nder > 0):
                 cnt += 1
         y = np.empty(cnt)
         idx = np.empty(cnt, np.int64)
         t = 0
         for i in range(p):
-            if hi - full[i] != 0.0 or i < n:
+            if hi - full[i] != 0.0 or (i < n and nder > 0):
                 y[t] = hi - full[i]
                 idx[t] = i
                 t += 1
@@ -262,13 +304,93 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
         base = 1.0
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    # the given eigenvalues are the first n entries of ``full`` and are kept
-    # (in order) as the first n variables of y
+    # with derivatives, the given eigenvalues (the first n entries of
+    # ``full``) are kept, in order, as the first n variables of y; for the
+    # value alone zeros are dropped
     for i in range(n):
         grad[i] = base + sign * g[i]
         for j in range(n):
             hess[i, j] = h[i, j]
     return logF, grad, hess, err, status
+
+
+@jit
+def _laplace_bingham(k, p, x, nder):
+    """Leading-order Laplace approximation for large concentrations.
+
+    With the full spectrum ``y_1 >= ... >= y_p`` (the given eigenvalues and
+    ``p - n`` zeros), the mass of the Bingham sits near the top-k eigenspace
+    and
+
+        log F ~ log Gamma_k(p/2) - log Gamma_k(k/2) + sum_{i<=k} y_i
+                - 1/2 sum_{i<=k<j} log(y_i - y_j),
+
+    the Gaussian integral over the k (p - k) tangent directions.  The error
+    estimate is the size of the first correction, ``sum 1/(y_i - y_j)`` over
+    the same pairs (4 times the exact first-order term for k = 1).  The
+    result never exceeds the hard bound ``sum_{i<=k} y_i``; when a gap is
+    zero the bound itself is returned with the distance to the lower bound
+    ``k/p * tr`` as its error.
+    """
+    n = x.shape[0]
+    full = np.zeros(p)
+    for i in range(n):
+        full[i] = x[i]
+    order = np.argsort(-full)
+    y = full[order]
+    top = 0.0
+    tr = 0.0
+    for i in range(p):
+        tr += y[i]
+        if i < k:
+            top += y[i]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    logc = 0.0
+    for i in range(k):
+        logc += math.lgamma(0.5 * p - 0.5 * i) - math.lgamma(0.5 * k - 0.5 * i)
+    lg = 0.0
+    corr = 0.0
+    degenerate = False
+    for i in range(k):
+        for j in range(k, p):
+            g = y[i] - y[j]
+            if not (g > 0.0):
+                degenerate = True
+                break
+            lg += math.log(g)
+            corr += 1.0 / g
+    if degenerate:
+        lower = tr * k / p
+        return top, grad, hess, max(top - lower, 0.0), NOT_CONVERGED
+    logF = logc + top - 0.5 * lg
+    err = corr + 8.0 * _EPS * (abs(top) + abs(logc) + abs(lg))
+    if logF > top:
+        logF = top
+    if nder >= 1:
+        gy = np.zeros(p)
+        hy = np.zeros((p, p))
+        for i in range(k):
+            gy[i] = 1.0
+        for i in range(k):
+            for j in range(k, p):
+                g = y[i] - y[j]
+                gy[i] -= 0.5 / g
+                gy[j] += 0.5 / g
+                w = 0.5 / (g * g)
+                hy[i, i] += w
+                hy[j, j] += w
+                hy[i, j] -= w
+                hy[j, i] -= w
+        # back to the order of the given eigenvalues
+        pos = np.empty(p, np.int64)
+        for r in range(p):
+            pos[order[r]] = r
+        for i in range(n):
+            grad[i] = gy[pos[i]]
+            for j in range(n):
+                hess[i, j] = hy[pos[i], pos[j]]
+    return logF, grad, hess, err, NOT_CONVERGED
 
 
 @jit
@@ -327,15 +449,26 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
             return logF + s, g, h, err + 4.0 * _EPS * abs(s), st, USED_CONTOUR
         if method == CONTOUR:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-    # series
     k2 = 2.0 * a
     p2 = 2.0 * b
-    if (_is_int(k2) and _is_int(p2) and 0.0 < k2 < p2 and n <= p2
-            and p2 <= SHIFT_MAX_P):
+    bingham = _is_int(k2) and _is_int(p2) and 0.0 < k2 < p2 and n <= p2
+    if method == LAPLACE:
+        if not bingham:
+            return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
+        logF, g, h, err, st = _laplace_bingham(int(k2), int(p2), x, nder)
+        return logF, g, h, err, st, USED_LAPLACE
+    # series
+    if bingham and p2 <= SHIFT_MAX_P:
         logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder, rtol,
                                               max_pairs)
     else:
         logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
+    if method == AUTO and bingham and (st & ~NEGATIVE) != OK:
+        # large concentration beyond the series' budget: the asymptotic
+        # approximation, if its own error estimate is smaller
+        lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2), x, nder)
+        if not (err <= lerr):
+            return lv, lgr, lh, lerr, lst, USED_LAPLACE
     return logF, g, h, err, st, USED_SERIES
 
 

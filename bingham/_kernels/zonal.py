@@ -201,14 +201,16 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
 
     Returns ``(out, info)``: ``out[0:6] = F, dF/dx_n, d2F/dx_n2, dF/dx_{n-1},
     d2F/dx_{n-1}^2, d2F/dx_{n-1}dx_n`` (derivatives only as far as ``nder``
-    asks), ``info = [tail_estimate, abs_sum, converged, degree_used]``.
+    asks), ``info = [tail_estimate, abs_sum, converged, degree_used, ratio]``
+    (``ratio``: the last decay ratio of the degree sums).
     ``tail_estimate`` bounds the neglected tail of ``F`` (geometric bound from
     the last degree sums, heuristic); ``abs_sum`` is the sum of the absolute
     values of all terms (for the rounding-error estimate).
     """
     n = x.shape[0]
     out = np.zeros(6)
-    info = np.zeros(4)
+    info = np.zeros(5)
+    ratio = 1.0
     cum, offset = count_tables(m, kmax)
     npart = offset[kmax + 1]
     ncol = max(n, 1)
@@ -347,6 +349,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
             r1 = deg_abs / prev1 if prev1 > 0.0 else 0.0
             r2 = prev1 / prev2 if prev2 > 0.0 else r1
             r = max(r1, r2)
+            ratio = r
             if r < 1.0:
                 tail = deg_abs * r / (1.0 - r)
                 if tail <= rtol * abs(F) or deg_abs == 0.0:
@@ -366,6 +369,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     info[1] = abs_sum
     info[2] = 1.0 if converged else 0.0
     info[3] = used
+    info[4] = ratio
     return out, info
 
 

@@ -29,13 +29,64 @@ def case(name, regime, a, b, x, value, source, sign=1):
                 source=source, rtol=TOL, atol=TOL)
 
 
+def fd_derivatives(f, x, hessian, dps=40):
+    """Gradient (and Hessian) of ``f`` at ``x`` by central differences at
+    ``dps`` digits: steps 1e-15 / 1e-11 leave truncation and rounding errors
+    below 1e-18, far under the 1e-10 tolerance."""
+    with mp.workdps(dps):
+        x = [mp.mpf(v) for v in x]
+        n = len(x)
+
+        def at(dx):
+            return f([xi + di for xi, di in zip(x, dx)], dps)
+
+        h = mp.mpf(10) ** -15
+        grad = []
+        for i in range(n):
+            e = [h if j == i else 0 for j in range(n)]
+            grad.append((at(e) - at([-v for v in e])) / (2 * h))
+        hess = None
+        if hessian:
+            h = mp.mpf(10) ** -11
+            f0 = at([0] * n)
+            hess = [[None] * n for _ in range(n)]
+            for i in range(n):
+                for j in range(i, n):
+                    if i == j:
+                        e = [h if t == i else 0 for t in range(n)]
+                        v = (at(e) - 2 * f0 + at([-t for t in e])) / h ** 2
+                    else:
+                        def d(si, sj):
+                            return at([si * h if t == i else sj * h if t == j else 0
+                                       for t in range(n)])
+                        v = (d(1, 1) - d(1, -1) - d(-1, 1) + d(-1, -1)) / (4 * h * h)
+                    hess[i][j] = hess[j][i] = v
+        return ([mp.nstr(g, 20) for g in grad],
+                None if hess is None else [[mp.nstr(v, 20) for v in row] for row in hess])
+
+
+def with_derivatives(c, f, hessian=False):
+    """Attach reference derivatives of log F (``f(x, dps)`` -> log F)."""
+    grad, hess = fd_derivatives(f, c["x"], hessian)
+    c["grad"] = grad
+    if hess is not None:
+        c["hess"] = hess
+    c["deriv_rtol"] = 1e-10
+    return c
+
+
 def n1_cases():
     out = []
     for a, b in [(0.5, 1.5), (1.3, 3.2), (0.2, 10.0), (2.5, 1.5), (4.0, 7.5)]:
         for x in [-50.0, -5.0, 0.3, 5.0, 50.0, 400.0]:
             value, sign = refs.n1(a, b, x)
-            out.append(case(f"n1 a={a} b={b} x={x}", "n1", a, b, [x], value,
-                            "mpmath.hyp1f1", sign))
+            c = case(f"n1 a={a} b={b} x={x}", "n1", a, b, [x], value,
+                     "mpmath.hyp1f1", sign)
+            with mp.workdps(40):
+                g = a / mp.mpf(b) * mp.hyp1f1(a + 1, b + 1, x) / mp.hyp1f1(a, b, x)
+            c["grad"] = [mp.nstr(g, 20)]
+            c["deriv_rtol"] = 1e-10
+            out.append(c)
     for x in [-1e5, -3000.0, 1e4, 1e5]:
         out.append(case(f"n1 large a=0.5 b=1.5 x={x}", "n1", 0.5, 1.5, [x],
                         refs.n1(0.5, 1.5, x)[0], "mpmath.hyp1f1"))
@@ -61,10 +112,16 @@ def k1_cases(rng):
         for x in ([40.0, -25.0], [200.0, 150.0], [-300.0, 100.0]):
             out.append(case(f"k1 lowrank p={p} x={x}", "k1", 0.5, p / 2, x,
                             refs.k1_series(x, p / 2), "Dirichlet moment series"))
-    for p, n, scale in [(64, 8, 30.0), (16, 6, 10.0), (4096, 16, 50.0)]:
+    for p, n, scale in [(64, 8, 30.0), (16, 6, 10.0), (4096, 16, 50.0),
+                        (5, 3, 4.0), (1024, 4, 60.0)]:
         x = np.round(rng.uniform(-scale, scale, n), 6)
-        out.append(case(f"k1 series p={p} n={n} scale={scale}", "k1", 0.5, p / 2,
-                        x, refs.k1_series(x, p / 2), "Dirichlet moment series"))
+        c = case(f"k1 series p={p} n={n} scale={scale}", "k1", 0.5, p / 2,
+                 x, refs.k1_series(x, p / 2), "Dirichlet moment series")
+        if n <= 8:
+            c = with_derivatives(
+                c, lambda y, dps, b=p / 2: refs.k1_series(y, b, dps=dps),
+                hessian=n <= 4)
+        out.append(c)
     return out
 
 
@@ -93,9 +150,14 @@ def zonal_cases():
         (2.0, 512.0, [30.0, 25.0, 5.0, 1.0]),  # k=4, p=1024
         (1.0, 32.0, [5.0, 4.0, 3.0]),  # k=2, p=64
     ]
-    for a, b, x in specs:
-        out.append(case(f"zonal a={a} b={b} x={x}", "zonal", a, b, x,
-                        refs.zonal(a, b, x), "zonal series from definitions"))
+    for i, (a, b, x) in enumerate(specs):
+        c = case(f"zonal a={a} b={b} x={x}", "zonal", a, b, x,
+                 refs.zonal(a, b, x), "zonal series from definitions")
+        if i in (0, 3):  # two-part series: cheap enough at 40 digits
+            c = with_derivatives(
+                c, lambda y, dps, a=a, b=b: refs.zonal(a, b, y, dps=dps),
+                hessian=i == 0)
+        out.append(c)
     return out
 
 

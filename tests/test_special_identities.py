@@ -1,0 +1,208 @@
+"""Identities of DESIGN.md section 2 as property tests (hypothesis)."""
+import math
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bingham.special import (
+    AccuracyWarning,
+    grad_log_hyp1f1,
+    grad_log_normalizer_eigvals,
+    hess_log_hyp1f1,
+    hess_log_normalizer_eigvals,
+    log_hyp1f1,
+    log_normalizer_eigvals,
+)
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+def eigs(n_min, n_max, lo, hi):
+    return st.lists(st.floats(lo, hi, **finite), min_size=n_min, max_size=n_max)
+
+
+def close(u, v, eu, ev, slack=1e-13):
+    """|u - v| within the two error estimates plus rounding slack."""
+    return abs(u - v) <= eu + ev + slack * max(1.0, abs(u), abs(v))
+
+
+@given(a=st.floats(0.05, 6.0), db=st.floats(0.05, 8.0), x=st.floats(-40, 40))
+def test_n1_matches_mpmath(a, db, x):
+    b = a + db
+    ref = float(mp.log(mp.hyp1f1(a, b, x)))
+    value = log_hyp1f1(a, b, [x])
+    assert abs(value - ref) <= 1e-12 * max(1.0, abs(ref))
+
+
+@given(a=st.floats(0.05, 3.0), db=st.floats(0.6, 6.0), x=eigs(1, 3, -4.0, 4.0))
+def test_kummer(a, db, x):
+    b = a + db
+    x = np.array(x)
+    left, el = log_hyp1f1(a, b, x, return_error=True)
+    right, er = log_hyp1f1(b - a, b, -x, return_error=True)
+    assert close(left, x.sum() + right, el, er)
+
+
+@st.composite
+def bingham_case(draw, p_max=6, scale=5.0):
+    p = draw(st.integers(2, p_max))
+    k = draw(st.integers(1, p - 1))
+    x = draw(st.lists(st.floats(-scale, scale, **finite), min_size=p, max_size=p))
+    return k, p, np.array(x)
+
+
+@given(case=bingham_case(), c=st.floats(-10, 10))
+def test_shift(case, c):
+    k, p, x = case
+    base, eb = log_normalizer_eigvals(x, k, p, return_error=True)
+    shifted, es = log_normalizer_eigvals(x + c, k, p, return_error=True)
+    assert close(shifted, base + c * k, eb, es, slack=1e-12)
+
+
+@given(case=bingham_case())
+def test_gradient_sums_to_k_and_lies_in_unit_interval(case):
+    k, p, x = case
+    g = grad_log_normalizer_eigvals(x, k, p)
+    assert abs(g.sum() - k) <= 1e-11 * k
+    assert np.all(g >= -1e-12) and np.all(g <= 1 + 1e-12)
+
+
+@given(case=bingham_case(p_max=5))
+def test_hessian_is_a_covariance(case):
+    k, p, x = case
+    H = hess_log_normalizer_eigvals(x, k, p)
+    np.testing.assert_allclose(H, H.T, atol=1e-13)
+    assert np.linalg.eigvalsh(H).min() >= -1e-10
+    # the shift direction is a null vector (the gradient sums to k always)
+    assert np.abs(H.sum(axis=1)).max() <= 1e-9
+
+
+@given(case=bingham_case(), perm_seed=st.integers(0, 1000))
+def test_permutation_invariance(case, perm_seed):
+    k, p, x = case
+    perm = np.random.default_rng(perm_seed).permutation(p)
+    v1 = log_normalizer_eigvals(x, k, p)
+    v2 = log_normalizer_eigvals(x[perm], k, p)
+    assert abs(v1 - v2) <= 1e-12 * max(1, abs(v1))
+    g1 = grad_log_normalizer_eigvals(x, k, p)
+    g2 = grad_log_normalizer_eigvals(x[perm], k, p)
+    np.testing.assert_allclose(g1[perm], g2, rtol=1e-10, atol=1e-12)
+
+
+@given(a=st.floats(0.1, 3.0), db=st.floats(0.1, 5.0), x=eigs(1, 3, -5, 5),
+       zeros=st.integers(1, 3))
+def test_zero_eigenvalues_drop(a, db, x, zeros):
+    b = a + db + 0.5 * zeros
+    v1 = log_hyp1f1(a, b, x)
+    v2 = log_hyp1f1(a, b, list(x) + [0.0] * zeros)
+    assert abs(v1 - v2) <= 1e-12 * max(1.0, abs(v1))
+
+
+@given(x=eigs(1, 5, -30, 30), extra=st.integers(0, 60))
+def test_contour_and_series_agree_for_k1(x, extra):
+    b = 0.5 * (len(x) + extra)
+    assume(b >= 0.5 * len(x) and b > 0.5)
+    c, ec = log_hyp1f1(0.5, b, x, method="contour", return_error=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AccuracyWarning)
+        s, es = log_hyp1f1(0.5, b, x, method="series", return_error=True)
+    assert close(c, s, ec, es, slack=1e-12)
+
+
+@given(case=bingham_case(p_max=5, scale=5.0))
+def test_gradient_and_hessian_match_finite_differences(case):
+    k, p, x = case
+    h = 1e-5
+    g = grad_log_normalizer_eigvals(x, k, p)
+    H = hess_log_normalizer_eigvals(x, k, p)
+    E = np.eye(p)
+    fd = np.array([(log_normalizer_eigvals(x + h * E[i], k, p)
+                    - log_normalizer_eigvals(x - h * E[i], k, p)) / (2 * h)
+                   for i in range(p)])
+    np.testing.assert_allclose(g, fd, atol=1e-8)
+    fdh = np.array([(grad_log_normalizer_eigvals(x + h * E[i], k, p)
+                     - grad_log_normalizer_eigvals(x - h * E[i], k, p)) / (2 * h)
+                    for i in range(p)])
+    np.testing.assert_allclose(H, fdh, atol=1e-7)
+
+
+@given(case=bingham_case(), t=st.floats(0.0, 1.0))
+def test_log_normalizer_is_convex(case, t):
+    k, p, x = case
+    y = np.random.default_rng(0).uniform(-5, 5, p)
+    mid = log_normalizer_eigvals(t * x + (1 - t) * y, k, p)
+    ends = t * log_normalizer_eigvals(x, k, p) + (1 - t) * log_normalizer_eigvals(y, k, p)
+    assert mid <= ends + 1e-11 * max(1.0, abs(ends))
+
+
+@given(case=bingham_case())
+def test_entropy_relative_to_haar_is_nonpositive(case):
+    k, p, x = case
+    logF = log_normalizer_eigvals(x, k, p)
+    g = grad_log_normalizer_eigvals(x, k, p)
+    assert logF - x @ g <= 1e-11 * max(1.0, abs(logF))
+
+
+@given(x=eigs(2, 6, -1e5, 1e5))
+def test_vector_bingham_at_any_concentration(x):
+    """k = 1 at huge spreads: bounded by the Ky Fan bound, shift identity,
+    gradient sums to one."""
+    x = np.array(x)
+    p = len(x)
+    v, e = log_normalizer_eigvals(x, 1, p, return_error=True)
+    assert v <= x.max() + e
+    assert v >= x.mean() - e  # Jensen: E tr = tr(A)/p
+    c = 1234.5
+    v2, e2 = log_normalizer_eigvals(x + c, 1, p, return_error=True)
+    assert close(v2, v + c, e, e2, slack=1e-12)
+    g = grad_log_normalizer_eigvals(x, 1, p)
+    assert abs(g.sum() - 1) <= 1e-10
+
+
+@st.composite
+def kp1_case(draw):
+    n = draw(st.integers(1, 8))
+    p = draw(st.integers(n + 1, 24))
+    x = draw(st.lists(st.floats(-20, 20, **finite), min_size=n, max_size=n))
+    return p, np.array(x)
+
+
+@given(case=kp1_case())
+def test_k_equals_p_minus_1_contour_vs_series(case):
+    """k = p - 1: the contour (through Kummer) against the one-part series
+    of Kummer's relation after the shift, an independent evaluation."""
+    p, x = case
+    c, ec = log_normalizer_eigvals(x, p - 1, p, return_error=True)
+    s, es = log_normalizer_eigvals(x, p - 1, p, method="series",
+                                   return_error=True)
+    assert close(c, s, ec, es, slack=1e-12)
+
+
+def test_batch_shapes_and_broadcasting():
+    x = np.random.default_rng(1).normal(size=(4, 3, 2))
+    v = log_hyp1f1(0.5, 2.0, x)
+    assert v.shape == (4, 3)
+    b = np.array([2.0, 3.0, 4.0])
+    v2 = log_hyp1f1(0.5, b, x)
+    assert v2.shape == (4, 3)
+    assert v2[1, 2] == log_hyp1f1(0.5, 4.0, x[1, 2])
+    assert grad_log_hyp1f1(0.5, 2.0, x).shape == (4, 3, 2)
+    assert hess_log_hyp1f1(0.5, 2.0, x).shape == (4, 3, 2, 2)
+    assert np.ndim(log_hyp1f1(0.5, 2.0, [1.0])) == 0
+    assert np.ndim(log_hyp1f1(0.5, 2.0, 1.0)) == 0
+
+
+def test_closed_forms():
+    x = np.array([0.3, -1.2, 2.0])
+    assert log_hyp1f1(1.7, 1.7, x) == pytest.approx(x.sum(), abs=1e-15)
+    assert log_hyp1f1(0.0, 1.7, x) == 0.0
+    # k = p: the Bingham is a point mass of Haar measure, F = etr(A)
+    assert log_normalizer_eigvals(x, 3, 3) == pytest.approx(x.sum(), abs=1e-15)
+    # 1F1(1/2; 3/2; -x) = sqrt(pi)/2 erf(sqrt x)/sqrt x
+    v = 7.3
+    ref = math.log(math.sqrt(math.pi) / 2 * math.erf(math.sqrt(v)) / math.sqrt(v))
+    assert log_hyp1f1(0.5, 1.5, [-v]) == pytest.approx(ref, rel=1e-14)

@@ -1,0 +1,129 @@
+"""Domain checks, NaN and infinities, and the promise never to hang."""
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from bingham.special import (
+    AccuracyWarning,
+    grad_log_hyp1f1,
+    hyp1f1,
+    log_hyp1f1,
+    log_normalizer,
+    log_normalizer_eigvals,
+)
+
+
+@pytest.mark.parametrize("b", [0.0, -1.0, -3.0])
+def test_b_outside_the_domain(b):
+    with pytest.raises(ValueError, match="b="):
+        log_hyp1f1(0.7, b, [1.0])
+
+
+def test_b_domain_depends_on_the_rows_that_enter():
+    # b = 1/2 is fine for one eigenvalue; with two, row 2 has b - 1/2 = 0
+    log_hyp1f1(0.7, 0.5, [1.0])
+    with pytest.raises(ValueError, match="b="):
+        log_hyp1f1(0.7, 0.5, [1.0, 2.0])
+
+
+def test_complex_and_non_numeric_input():
+    with pytest.raises(ValueError, match="x must be real"):
+        log_hyp1f1(0.5, 1.5, [1 + 1j])
+    with pytest.raises(ValueError, match="a must be"):
+        log_hyp1f1("a", 1.5, [1.0])
+    with pytest.raises(ValueError, match="a and b must be finite"):
+        log_hyp1f1(np.inf, 1.5, [1.0])
+
+
+def test_bad_method():
+    with pytest.raises(ValueError, match="method"):
+        log_hyp1f1(0.5, 1.5, [1.0], method="magic")
+    with pytest.raises(ValueError, match="does not apply"):
+        log_hyp1f1(1.0, 2.5, [1.0, 2.0], method="contour")
+    with pytest.raises(ValueError, match="does not apply"):
+        log_hyp1f1(0.7, 2.5, [1.0, 2.0], method="laplace")
+
+
+def test_mismatched_shapes():
+    with pytest.raises(ValueError):
+        log_hyp1f1([0.5, 0.5, 0.5], 1.5, np.ones((2, 3)))
+
+
+def test_log_normalizer_arguments():
+    A = np.diag([3.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="symmetric"):
+        log_normalizer(A + np.triu(np.ones((3, 3)), 1), 1)
+    with pytest.raises(ValueError, match="shape"):
+        log_normalizer(np.ones((3, 2)), 1)
+    with pytest.raises(ValueError, match="k must"):
+        log_normalizer(A, 4)
+    with pytest.raises(ValueError, match="k must"):
+        log_normalizer(A, 1.5)
+    with pytest.raises(ValueError, match="eigenvalues has 3 entries"):
+        log_normalizer_eigvals([1.0, 2.0, 3.0], 1, 2)
+    assert log_normalizer(A, 1) == pytest.approx(
+        log_normalizer_eigvals([3.0, 1.0], 1, 3), rel=1e-14)
+
+
+def test_nan_in_nan_out():
+    v = log_hyp1f1(0.5, 1.5, [[np.nan, 1.0], [1.0, 2.0]])
+    assert np.isnan(v[0]) and np.isfinite(v[1])
+    assert np.isnan(log_hyp1f1(np.nan, 1.5, [1.0]))
+    assert np.isnan(log_hyp1f1(0.5, np.nan, [1.0]))
+    assert np.isnan(grad_log_hyp1f1(0.5, 1.5, [np.nan, 1.0])).all()
+    A = np.diag([1.0, np.nan, 0.0])
+    assert np.isnan(log_normalizer(A, 1))
+
+
+def test_infinite_concentrations():
+    assert log_hyp1f1(0.5, 1.5, [np.inf]) == np.inf
+    assert log_hyp1f1(0.5, 1.5, [-np.inf]) == -np.inf
+    assert log_hyp1f1(0.5, 2.5, [np.inf, -np.inf]) == np.inf
+    assert hyp1f1(0.5, 1.5, [-np.inf]) == 0.0
+
+
+@pytest.mark.parametrize("k,p,x,certified", [
+    # gaps of 1e300: the Laplace approximation is exact to rounding
+    (2, 6, [1e300, 2.0, 1.0], True),
+    (3, 6, [1e6, 5e5, 1e5, 1.0], False),
+    (2, 16, list(np.linspace(0.0, 2e4, 16)), False),
+])
+def test_enormous_concentrations_are_fast_finite_and_reported(k, p, x, certified):
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v, err = log_normalizer_eigvals(x, k, p, return_error=True)
+    assert time.perf_counter() - t0 < 30  # generous: includes compilation
+    warned = any(issubclass(w.category, AccuracyWarning) for w in caught)
+    assert warned != certified
+    assert (err <= 1e-12 * abs(v)) == certified
+    top = np.sort(np.concatenate([x, np.zeros(p - len(x))]))[::-1][:k].sum()
+    assert np.isfinite(v) and v <= top
+    assert err > 0
+
+
+def test_vector_bingham_enormous_values():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = log_normalizer_eigvals([1e300, -1e300, 5.0], 1, 3)
+    assert np.isfinite(v) and v <= 1e300 and v > 0
+
+
+def test_import_compiles_nothing_and_imports_no_torch():
+    code = (
+        "import sys, numba\n"
+        "import bingham\n"
+        "from bingham._kernels import contour, zonal, dispatch\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "mods = (contour, zonal, dispatch)\n"
+        "jitted = [f for m in mods for f in vars(m).values()\n"
+        "          if hasattr(f, 'signatures')]\n"
+        "assert jitted, 'no kernels found'\n"
+        "compiled = [f.__name__ for f in jitted if f.signatures]\n"
+        "assert not compiled, compiled\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
