@@ -53,6 +53,7 @@ __all__ = [
     "hyp1f1",
     "grad_log_hyp1f1",
     "hess_log_hyp1f1",
+    "value_and_grad_log_hyp1f1",
     "log_normalizer",
     "log_normalizer_eigvals",
     "grad_log_normalizer_eigvals",
@@ -295,6 +296,19 @@ def grad_log_hyp1f1(a, b, x, *, method="auto"):
     """
     _, _, grad, _, _, _, lead, n = _run(a, b, x, 1, method)
     return grad.reshape(lead + (n,))
+
+
+def value_and_grad_log_hyp1f1(a, b, x, *, method="auto"):
+    """``(log_hyp1f1(a, b, x), grad_log_hyp1f1(a, b, x))`` from one
+    evaluation (the contour computes both from the same nodes).
+
+    Returns
+    -------
+    logF : ndarray or float, shape (...)
+    grad : ndarray, shape (..., n)
+    """
+    logF, _, grad, _, _, _, lead, n = _run(a, b, x, 1, method)
+    return _shape(logF, lead), grad.reshape(lead + (n,))
 
 
 def hess_log_hyp1f1(a, b, x, *, method="auto"):

@@ -16,6 +16,7 @@ from bingham.special import (
     hess_log_normalizer_eigvals,
     log_hyp1f1,
     log_normalizer_eigvals,
+    value_and_grad_log_hyp1f1,
 )
 
 finite = dict(allow_nan=False, allow_infinity=False)
@@ -206,3 +207,30 @@ def test_closed_forms():
     v = 7.3
     ref = math.log(math.sqrt(math.pi) / 2 * math.erf(math.sqrt(v)) / math.sqrt(v))
     assert log_hyp1f1(0.5, 1.5, [-v]) == pytest.approx(ref, rel=1e-14)
+
+
+def test_value_and_grad_matches_separate_calls():
+    x = np.array([[2.0, -1.0, 0.5], [30.0, 3.0, 0.0]])
+    v, g = value_and_grad_log_hyp1f1(0.5, 4.0, x)
+    np.testing.assert_array_equal(v, log_hyp1f1(0.5, 4.0, x))
+    np.testing.assert_array_equal(g, grad_log_hyp1f1(0.5, 4.0, x))
+
+
+@given(x=eigs(20, 64, -3.0, 3.0), extra=st.integers(0, 100))
+def test_k1_many_eigenvalues_contour_vs_series(x, extra):
+    """Dozens of branch points: the running product of the contour rescales
+    and counts windings correctly (a product of 64 factors once overflowed)."""
+    b = 0.5 * (len(x) + extra)
+    c, ec = log_hyp1f1(0.5, b, x, method="contour", return_error=True)
+    s, es = log_hyp1f1(0.5, b, x, method="series", return_error=True)
+    assert close(c, s, ec, es, slack=1e-12)
+    gc = grad_log_hyp1f1(0.5, b, x, method="contour")
+    gs = grad_log_hyp1f1(0.5, b, x, method="series")
+    np.testing.assert_allclose(gc, gs, rtol=1e-10, atol=1e-13)
+
+
+def test_k1_full_spectrum_with_large_spread():
+    x = np.linspace(-20.0, 20.0, 64)
+    v, e = log_normalizer_eigvals(x, 1, 64, return_error=True)
+    s, es = log_normalizer_eigvals(x, 1, 64, method="series", return_error=True)
+    assert np.isfinite(v) and close(v, s, e, es, slack=1e-12)

