@@ -191,9 +191,9 @@ def _run(a, b, x, nder, method):
     return logF, sign, grad, hess, err, used, lead, n
 
 
-def _shape(values, lead, tail=()):
-    return values.reshape(lead + tail)[()] if not lead and not tail else \
-        values.reshape(lead + tail)
+def _shape(values, lead):
+    """Reshape a flat result to the leading shape (a scalar for ``()``)."""
+    return values.reshape(lead)[()]
 
 
 def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
@@ -339,6 +339,15 @@ def explain(a, b, x, *, method="auto"):
             "method": _USED[int(used[0])]}
 
 
+def _bingham_args(eigenvalues, k, p):
+    """``(k/2, p/2, eigenvalues)`` after checking ``k``, ``p`` and the shape."""
+    ev = _real_array(eigenvalues, "eigenvalues")
+    if ev.ndim == 0:
+        ev = ev[None]
+    k, p = _check_k_p(k, p, ev.shape[-1])
+    return 0.5 * k, 0.5 * p, ev
+
+
 def _check_k_p(k, p, r):
     if isinstance(k, (bool, np.bool_)) or not float(k).is_integer():
         raise ValueError(f"k must be an integer, got {k!r}")
@@ -372,30 +381,20 @@ def log_normalizer_eigvals(eigenvalues, k, p, *, method="auto",
 
     See :func:`log_hyp1f1` for ``method``, ``return_error``, accuracy.
     """
-    ev = _real_array(eigenvalues, "eigenvalues")
-    if ev.ndim == 0:
-        ev = ev[None]
-    k, p = _check_k_p(k, p, ev.shape[-1])
-    return log_hyp1f1(0.5 * k, 0.5 * p, ev, method=method,
-                      return_error=return_error)
+    a, b, ev = _bingham_args(eigenvalues, k, p)
+    return log_hyp1f1(a, b, ev, method=method, return_error=return_error)
 
 
 def grad_log_normalizer_eigvals(eigenvalues, k, p, *, method="auto"):
     """Gradient of :func:`log_normalizer_eigvals` (shape ``(..., r)``)."""
-    ev = _real_array(eigenvalues, "eigenvalues")
-    if ev.ndim == 0:
-        ev = ev[None]
-    k, p = _check_k_p(k, p, ev.shape[-1])
-    return grad_log_hyp1f1(0.5 * k, 0.5 * p, ev, method=method)
+    a, b, ev = _bingham_args(eigenvalues, k, p)
+    return grad_log_hyp1f1(a, b, ev, method=method)
 
 
 def hess_log_normalizer_eigvals(eigenvalues, k, p, *, method="auto"):
     """Hessian of :func:`log_normalizer_eigvals` (shape ``(..., r, r)``)."""
-    ev = _real_array(eigenvalues, "eigenvalues")
-    if ev.ndim == 0:
-        ev = ev[None]
-    k, p = _check_k_p(k, p, ev.shape[-1])
-    return hess_log_hyp1f1(0.5 * k, 0.5 * p, ev, method=method)
+    a, b, ev = _bingham_args(eigenvalues, k, p)
+    return hess_log_hyp1f1(a, b, ev, method=method)
 
 
 def _symmetric_eigvals(A):
@@ -403,7 +402,6 @@ def _symmetric_eigvals(A):
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"A must have shape (..., p, p), got {A.shape}")
     if np.isnan(A).any():
-        lead = A.shape[:-2]
         nan_rows = np.isnan(A).any(axis=(-1, -2))
         A = np.where(nan_rows[..., None, None], 0.0, A)
     else:

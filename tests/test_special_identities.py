@@ -212,7 +212,8 @@ def test_closed_forms():
 def test_value_and_grad_matches_separate_calls():
     x = np.array([[2.0, -1.0, 0.5], [30.0, 3.0, 0.0]])
     v, g = value_and_grad_log_hyp1f1(0.5, 4.0, x)
-    np.testing.assert_array_equal(v, log_hyp1f1(0.5, 4.0, x))
+    # the value-only path drops zero eigenvalues: equal up to rounding
+    np.testing.assert_allclose(v, log_hyp1f1(0.5, 4.0, x), rtol=1e-14)
     np.testing.assert_array_equal(g, grad_log_hyp1f1(0.5, 4.0, x))
 
 

@@ -169,13 +169,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     for i in range(q):
         d[i] = cmax - c[i]
     u = _saddle(d, e)
-    # phi(s0) relative to cmax, and log Gamma(b) + phi(s0) without cancellation
-    phi0 = u
-    scale = abs(u)
-    for i in range(q):
-        t = e[i] * math.log(u + d[i])
-        phi0 -= t
-        scale += abs(t)
+    # head = log Gamma(b) + phi(s0) - cmax, formed without cancellation
     if b >= 20.0:
         # delta = u - b from sum e_i (delta + d_i) / (b + delta + d_i) = 0,
         # which has no cancellation (d_i = cmax - c_i >= 0)
@@ -194,8 +188,12 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             head -= e[i] * math.log1p((delta + d[i]) / b)
         scale = abs(head) + abs(delta) + 1.0
     else:
-        head = math.lgamma(b) + phi0
-        scale += abs(math.lgamma(b))
+        head = math.lgamma(b) + u
+        scale = abs(head)
+        for i in range(q):
+            t = e[i] * math.log(u + d[i])
+            head -= t
+            scale += abs(t)
     k2 = 0.0
     inv = np.empty(q)
     half = np.empty(q, np.bool_)

@@ -89,11 +89,6 @@ def _contour_ok(a, b, n):
 
 
 @jit
-def _series_once(a, b, y, m, nder, rtol, kmax):
-    return zonal_series(a, b, y, m, kmax, nder, rtol, MIN_DEGREE)
-
-
-@jit
 def _series(a, b, x, nvar, nder, rtol, max_pairs):
     """Series evaluation with derivatives by permutation of the arguments.
 
@@ -133,7 +128,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
         if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
             status = TOO_COSTLY
             break
-        out, info = _series_once(a, b, x, m, 0, rtol, kmax)
+        out, info = zonal_series(a, b, x, m, kmax, 0, rtol, MIN_DEGREE)
         F = out[0]
         if info[2] > 0.0:
             status = OK
@@ -185,7 +180,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
                     y[p] = x[i]
                     p += 1
             y[n - 1] = x[j]
-            out, inf2 = _series_once(a, b, y, m, 1, rtol, kd)
+            out, _ = zonal_series(a, b, y, m, kd, 1, rtol, MIN_DEGREE)
             grad[j] = out[1] / out[0]
             if nder >= 2:
                 hess[j, j] = out[2] / out[0] - grad[j] * grad[j]
@@ -201,7 +196,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
                     p += 1
             y[n - 2] = x[i]
             y[n - 1] = x[j]
-            out, inf2 = _series_once(a, b, y, m, 2, rtol, kd)
+            out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE)
             F2 = out[0]
             grad[j] = out[1] / F2
             grad[i] = out[3] / F2
@@ -434,7 +429,6 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                 t += 1
         x = y
         n = nz
-    bmin = 0.5 * n
     if method == AUTO or method == CONTOUR:
         if _contour_ok(a, b, n):
             logF, g, h, err, conv = _contour(a, b, x, nder, rtol)
