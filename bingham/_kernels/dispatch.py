@@ -114,21 +114,44 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
     status = NOT_CONVERGED
     F = np.nan
     info = np.zeros(5)
-    kmax = 32
+    # kneed: the degree the sum is expected to need; the budget is charged
+    # for it, and the tables are sized with a margin above it (the kernel
+    # stops as soon as the tail estimate meets the target)
+    kneed = 24
+    kmax_done = 0
     while True:
+        kmax = kneed + max(8, kneed // 8)
         # (K+1)^m / m! bounds the partition count: refuse before counting
         bound = n * math.exp(m * math.log(kmax + 1.0) - math.lgamma(m + 1.0))
         if bound > 50.0 * MEMORY_CAP:
             status = TOO_COSTLY
             break
         if kmax < klow:
-            kmax *= 2
+            kneed = 2 * kneed
             continue
-        parts, pairs = series_work(m, kmax)
+        parts, pairs = series_work(m, kneed)
         if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
-            status = TOO_COSTLY
+            # the prediction extrapolates the current decay ratio, which
+            # keeps falling: spend what the budget allows before giving up
+            lo = kmax_done
+            hi = kneed
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                parts, pairs = series_work(m, mid)
+                if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
+                    hi = mid
+                else:
+                    lo = mid
+            if lo <= kmax_done:
+                status = TOO_COSTLY
+                break
+            kmax = lo
+            out, info = zonal_series(a, b, x, m, kmax, 0, rtol, MIN_DEGREE)
+            F = out[0]
+            status = OK if info[2] > 0.0 else TOO_COSTLY
             break
         out, info = zonal_series(a, b, x, m, kmax, 0, rtol, MIN_DEGREE)
+        kmax_done = kmax
         F = out[0]
         if info[2] > 0.0:
             status = OK
@@ -139,8 +162,8 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
         grow = 2 * kmax
         if 0.0 < r < 1.0 and info[0] > 0.0 and F != 0.0:
             extra = math.log(rtol * abs(F) / info[0]) / math.log(r)
-            grow = min(grow, kmax + int(1.25 * extra) + 8)
-        kmax = max(grow, kmax + 8)
+            grow = min(grow, kmax + int(1.2 * extra) + 4)
+        kneed = max(grow, kmax + 8)
     if not np.isfinite(F):
         grad[:] = np.nan
         hess[:, :] = np.nan

@@ -84,74 +84,53 @@ def rank(kappa, m, size, cum, offset):
 
 
 @jit
-def hook_ratio(nu, length, g):
-    """``j_nu / j_{nu - e_g}`` for the last cell of row ``g`` of ``nu``.
+def strip_factor(kappa, nu, length, g):
+    """Update of the strip weight when the last cell ``(g, c)``, ``c = nu[g]``,
+    of the current shape ``nu`` is removed:
 
-    ``j_nu = prod_s (alpha a(s) + l(s) + 1)(alpha (a(s) + 1) + l(s))`` is the
-    product of upper and lower hook lengths (J normalization).  Requires
-    ``nu[g+1] < nu[g]`` (the cell is removable).  Telescoped over column
-    segments of equal leg length: O(length) operations.
+        alpha * (beta_{kappa, nu - e_g} / beta_{kappa, nu})
+              * (j_{nu - e_g} / j_nu)
+
+    (the strip weight is ``beta * alpha^d * j_mu * d! / j_kappa``; the caller
+    multiplies by ``d``).  ``nu`` equals ``kappa`` below row ``g`` and
+    ``kappa/nu`` is a horizontal strip.
+
+    Derived from the product formulas: ``beta`` changes in column ``c`` of
+    ``kappa`` (untouched -> touched), column ``c`` of ``nu`` above row ``g``
+    and row ``g`` of ``nu`` (arms shrink); ``j`` (the product of upper and
+    lower hook lengths, ``(alpha a + l + 1)(alpha (a + 1) + l)``) changes in
+    the same cells.  Over the column segments of row ``g`` with equal leg
+    length the products telescope, leaving O(length) factors and one
+    division.  Checked against the product formulas by the series tests
+    (Kummer's relation, exact references).
     """
     a = ALPHA
     c = nu[g]
-    ratio = a  # the cell itself: hooks 1 and alpha
-    # cells (g, c') with c' < c, grouped by leg t: c' in (nu[g+t+1], nu[g+t]]
-    t = 0
-    while g + t < length:
-        hi = nu[g + t] if t > 0 else c - 1
-        lo = nu[g + t + 1] if g + t + 1 < length else 0
-        if hi > lo:
-            L = float(t)
-            a1 = float(c - lo - 1)  # largest arm (in nu) in the group
-            a0 = float(c - hi)  # smallest arm
-            # prod_{A=a0}^{a1} f(A)/f(A-1) = f(a1)/f(a0-1)
-            ratio *= (a * a1 + L + 1.0) / (a * (a0 - 1.0) + L + 1.0)
-            ratio *= (a * (a1 + 1.0) + L) / (a * a0 + L)
-        t += 1
-    # cells (i', c) above, arm A = nu[i'] - c, leg (i - i') in nu
-    for ip in range(g):
-        A = float(nu[ip] - c)
-        L = float(g - ip)
-        ratio *= (a * A + L + 1.0) * (a * (A + 1.0) + L)
-        ratio /= (a * A + L) * (a * (A + 1.0) + L - 1.0)
-    return ratio
-
-
-@jit
-def beta_ratio(kappa, nu, length, g):
-    """``beta_{kappa, nu - e_g} / beta_{kappa, nu}`` for the branching rule.
-
-    ``nu`` equals ``kappa`` below row ``g`` and ``kappa/nu`` is a horizontal
-    strip; the last cell ``(g, c)``, ``c = nu[g]``, is removed.  Derived from
-    the product formula for ``beta`` (cells whose hook type or length
-    change: column ``c`` of ``kappa`` and of ``nu``, and row ``g`` of ``nu``).
-    O(length) operations.
-    """
-    a = ALPHA
-    c = nu[g]
-    ratio = a
-    # column c of kappa turns from untouched to touched
+    num = a
+    den = 1.0
+    # column c of kappa: rows 0..g
     for i in range(g + 1):
         L = float(g - i)
         A = float(kappa[i] - c)
-        ratio *= (L + 1.0 + a * A) / (L + a * (A + 1.0))
-    # column c of nu above row g: leg shrinks and type changes
+        num *= L + 1.0 + a * A
+        den *= L + a * (A + 1.0)
+    # column c of nu above row g
     for i in range(g):
         L = float(g - i)
         A = float(nu[i] - c)
-        ratio *= (L + a * (A + 1.0)) / (L + a * A)
-    # row g of nu: arms shrink by one; untouched columns, grouped by leg t
+        num *= a * (A + 1.0) + L - 1.0
+        den *= a * A + L + 1.0
+    # row g: segments c' in (kappa[g+t+1], kappa[g+t]] (leg t), arms a0..a1
     t = 0
     while g + t < length:
         hi = kappa[g + t] if t > 0 else c - 1
         lo = kappa[g + t + 1] if g + t + 1 < length else 0
         if hi > lo:
             L = float(t)
-            a1 = float(c - lo - 1)
-            a0 = float(c - hi)
-            ratio *= (L + a * (a1 + 1.0)) / (L + a * a0)
+            num *= a * (float(c - hi) - 1.0) + L + 1.0
+            den *= a * float(c - lo - 1) + L + 1.0
         t += 1
-    return ratio
+    return num / den
 
 
 @jit
@@ -210,7 +189,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     n = x.shape[0]
     out = np.zeros(6)
     info = np.zeros(5)
-    ratio = 1.0
+    decay = 1.0
     cum, offset = count_tables(m, kmax)
     npart = offset[kmax + 1]
     ncol = max(n, 1)
@@ -219,11 +198,12 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     D1 = np.zeros(npart)
     D2 = np.zeros(npart)
     # powers x_v^d / d!
-    xp = np.zeros((n, kmax + 1))
+    # xp[d, v] = x_v^d / d!  (contiguous in v for the inner loop)
+    xp = np.zeros((kmax + 1, n))
     for v in range(n):
-        xp[v, 0] = 1.0
+        xp[0, v] = 1.0
         for d in range(1, kmax + 1):
-            xp[v, d] = xp[v, d - 1] * x[v] / d
+            xp[d, v] = xp[d - 1, v] * x[v] / d
     E[0, :] = 1.0
     Q[0] = 1.0
     F = 1.0
@@ -291,7 +271,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
                 base = gam[r]
                 if nu[r] == kappa[r]:
                     base = gam[r - 1] if r > 0 else 1.0
-                ratio = beta_ratio(kappa, nu, length, r) * ALPHA / hook_ratio(nu, length, r)
+                ratio = strip_factor(kappa, nu, length, r)
                 d += 1
                 ratio *= d
                 nu[r] -= 1
@@ -306,23 +286,23 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
                 vstart = lmu + 1
                 for v in range(vstart, n):
                     # E_kappa(v) gets gamma * E_mu(v-1) * x_v^d/d!
-                    acc[v] += gm * E[im, v - 1] * xp[v - 1, d]
+                    acc[v] += gm * E[im, v - 1] * xp[d, v - 1]
                 if lmu <= n - 1:
                     e_last = gm * E[im, n - 1]
-                    fs += e_last * xp[n - 1, d]
+                    fs += e_last * xp[d, n - 1]
                     if nder >= 1:
-                        fn += e_last * xp[n - 1, d - 1]
+                        fn += e_last * xp[d - 1, n - 1]
                         if d >= 2:
-                            fnn += e_last * xp[n - 1, d - 2]
+                            fnn += e_last * xp[d - 2, n - 1]
                     if nder >= 2:
-                        fm += gm * D1[im] * xp[n - 1, d]
-                        fmm += gm * D2[im] * xp[n - 1, d]
-                        fmn += gm * D1[im] * xp[n - 1, d - 1]
+                        fm += gm * D1[im] * xp[d, n - 1]
+                        fmm += gm * D2[im] * xp[d, n - 1]
+                        fmn += gm * D1[im] * xp[d - 1, n - 1]
                 if nder >= 2 and n >= 2 and lmu <= n - 2:
                     e2 = gm * E[im, n - 2]
-                    d1 += e2 * xp[n - 2, d - 1]
+                    d1 += e2 * xp[d - 1, n - 2]
                     if d >= 2:
-                        d2 += e2 * xp[n - 2, d - 2]
+                        d2 += e2 * xp[d - 2, n - 2]
             # prefix over variables: the mu = kappa term
             E[ik, 0] = 0.0
             for v in range(1, n):
@@ -349,7 +329,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
             r1 = deg_abs / prev1 if prev1 > 0.0 else 0.0
             r2 = prev1 / prev2 if prev2 > 0.0 else r1
             r = max(r1, r2)
-            ratio = r
+            decay = r
             if r < 1.0:
                 tail = deg_abs * r / (1.0 - r)
                 if tail <= rtol * abs(F) or deg_abs == 0.0:
@@ -369,7 +349,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     info[1] = abs_sum
     info[2] = 1.0 if converged else 0.0
     info[3] = used
-    info[4] = ratio
+    info[4] = decay
     return out, info
 
 
