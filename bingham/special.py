@@ -127,7 +127,13 @@ def _prepare(a, b, x):
     if a.ndim == 0 and b.ndim == 0:
         lead = x.shape[:-1]
     else:
-        lead = np.broadcast_shapes(a.shape, b.shape, x.shape[:-1])
+        try:
+            lead = np.broadcast_shapes(a.shape, b.shape, x.shape[:-1])
+        except ValueError:
+            raise ValueError(
+                f"a (shape {a.shape}), b (shape {b.shape}) and x (shape "
+                f"{x.shape}, eigenvalues on the last axis) do not broadcast"
+            ) from None
         x = np.broadcast_to(x, lead + (n,))
     if np.isinf(a).any() or np.isinf(b).any():
         raise ValueError("a and b must be finite")

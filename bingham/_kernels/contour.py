@@ -15,12 +15,13 @@ through the real saddle point ``s0 = c_max + u`` of
 like ``sqrt(u d)`` above a branch point at distance ``d`` (so heavy distant
 points leave no sharp feature on it) and wraps the negative real axis,
 where ``e^s`` kills the integrand.  Every branch point maps to a distance of
-exactly 1 from the real ``t`` axis, so the trapezoidal rule in ``t``
-converges geometrically at a rate independent of the data.  (Measured
-against Talbot curves through the same saddle: 128 nodes for every one of
-50 random p = 3 inputs, against 128 to 2048.)  The grid is doubled (reusing
-the old nodes) until two successive sums agree to the target, and their
-difference is the error estimate.
+exactly 1 from the real ``t`` axis and the Gaussian width at the saddle
+scales like the truncation point, so the trapezoidal rule in ``t`` converges
+geometrically with a node count that hardly depends on the data (measured:
+32 to 256 nodes on every input tried, 128 for each of 50 random p = 3
+inputs, where Talbot curves through the same saddle needed 128 to 2048).
+The grid is doubled (reusing the old nodes) until two successive sums agree
+to the target, and their difference is the error estimate.
 
 Derivatives with respect to a variable branch point ``c_j`` multiply the
 integrand by ``e_j / (s - c_j)``; the gradient and the Hessian of ``log F`` are
