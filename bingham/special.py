@@ -137,13 +137,14 @@ def _prepare(a, b, x):
         x = np.broadcast_to(x, lead + (n,))
     if np.isinf(a).any() or np.isinf(b).any():
         raise ValueError("a and b must be finite")
+    flat_x = np.ascontiguousarray(x.reshape(-1, n))
+    if a.ndim == 0 and b.ndim == 0:  # the common case, kept cheap
+        _check_b(a, b, n)
+        N = flat_x.shape[0]
+        return np.full(N, a), np.full(N, b), flat_x, lead, n
     ab = np.broadcast_to(a, lead)
     bb = np.broadcast_to(b, lead)
-    if a.ndim == 0 and b.ndim == 0:
-        _check_b(a, b, n)
-    else:
-        _check_b(ab, bb, n)
-    flat_x = np.ascontiguousarray(x.reshape(-1, n))
+    _check_b(ab, bb, n)
     flat_a = np.ascontiguousarray(ab.reshape(-1))
     flat_b = np.ascontiguousarray(bb.reshape(-1))
     return flat_a, flat_b, flat_x, lead, n
@@ -169,9 +170,14 @@ def _run(a, b, x, nder, method):
         out = _dispatch.evaluate_batch(fa, fb, safe_x, nder, code, _RTOL,
                                        _MAX_WORK)
     logF, grad, hess, err, status, used = out
-    negative = status & _dispatch.NEGATIVE
-    sign = np.where(negative, -1.0, 1.0) if negative.any() else 1.0
-    status = status & ~_dispatch.NEGATIVE
+    if not status.any():  # every input evaluated to full accuracy, F > 0
+        if inf_rows is None:
+            return logF, 1.0, grad, hess, err, used, lead, n
+        sign = 1.0
+    else:
+        negative = status & _dispatch.NEGATIVE
+        sign = np.where(negative, -1.0, 1.0)
+        status = status & ~_dispatch.NEGATIVE
     if (status == _dispatch.NOT_APPLICABLE).any():
         raise ValueError(
             f"method={method!r} does not apply to a={fa[0]!r}, b={fb[0]!r} with "
