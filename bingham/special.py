@@ -20,6 +20,15 @@ Methods
     relation for non-positive arguments, and for ``a = k/2, b = p/2`` the shift
     identity on all ``p`` eigenvalues followed by whichever of the direct or
     the Kummer series has fewer parts (``min(k, p - k)``).
+``"holonomic"``
+    Holonomic gradient method: Muirhead's partial differential equations
+    give a closed linear system for the 2^n square-free derivatives, which
+    is integrated along the ray from a small multiple of ``x`` (where the
+    series starts it) to ``x``.  Used for large concentrations beyond the
+    series' reach when it is stable and cheap: at most 6 distinct nonzero
+    eigenvalues of one sign, no more positive ones than ``2a`` (e.g. a
+    Bingham concentration of rank at most ``k``).  Its error estimate
+    compares two integrations with tolerances 100 apart.
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
     Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound
@@ -28,9 +37,10 @@ Methods
     the k largest and the other eigenvalues are large.  Always reported with
     an :class:`AccuracyWarning`.
 ``"auto"``
-    The contour where it applies, the series elsewhere; in the Bingham case,
-    the Laplace approximation where the series would exceed its work budget
-    and the approximation's error estimate is the smaller.
+    The contour where it applies, the series elsewhere; where the series
+    would exceed its work budget, the holonomic method if it applies, then
+    (Bingham case) the Laplace approximation, whichever error estimate is
+    the smallest.
 
 Every evaluation carries an error estimate (``return_error=True``): for the
 contour, the difference of two nested trapezoidal sums plus rounding; for the
@@ -61,11 +71,13 @@ __all__ = [
 ]
 
 _METHODS = {"auto": _dispatch.AUTO, "series": _dispatch.SERIES,
-            "contour": _dispatch.CONTOUR, "laplace": _dispatch.LAPLACE}
+            "contour": _dispatch.CONTOUR, "laplace": _dispatch.LAPLACE,
+            "holonomic": _dispatch.HOLONOMIC}
 _USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
          _dispatch.USED_CONTOUR: "contour",
          _dispatch.USED_CLOSED_FORM: "closed form",
-         _dispatch.USED_LAPLACE: "laplace"}
+         _dispatch.USED_LAPLACE: "laplace",
+         _dispatch.USED_HOLONOMIC: "holonomic"}
 _RTOL = 2.0 ** -53
 # strip pairs times variables the series may visit for one input (a few
 # seconds); beyond it the partial sum is returned with a warning
@@ -183,7 +195,9 @@ def _run(a, b, x, nder, method):
             f"method={method!r} does not apply to a={fa[0]!r}, b={fb[0]!r} with "
             f"n={n} eigenvalues (the contour needs a = 1/2 and b >= n/2, "
             f"b - a = 1/2 and b >= n/2, or n = 1 and 0 < a < b; laplace needs "
-            f"the Bingham case a = k/2, b = p/2 with n <= p)")
+            f"the Bingham case a = k/2, b = p/2 with n <= p; holonomic needs at "
+            f"most 6 distinct nonzero eigenvalues of one sign, at most 2a "
+            f"positive ones)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)
@@ -225,7 +239,7 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
     x : array_like, shape (..., n)
         Eigenvalues of the symmetric matrix argument.  Zero eigenvalues may be
         left out.  A scalar is read as ``n = 1``.
-    method : {"auto", "contour", "series", "laplace"}
+    method : {"auto", "contour", "series", "holonomic", "laplace"}
         See the module documentation.  ``"contour"`` raises ``ValueError``
         where it does not apply.
     return_error : bool

@@ -13,12 +13,14 @@ import numpy as np
 
 from ._jit import jit
 from .contour import bromwich
+from .holonomic import hgm
 from .zonal import series_work, zonal_series
 
 AUTO = 0
 SERIES = 1
 CONTOUR = 2
 LAPLACE = 3
+HOLONOMIC = 4
 
 OK = 0
 NOT_CONVERGED = 1
@@ -32,6 +34,7 @@ USED_SERIES = 1
 USED_CONTOUR = 2
 USED_CLOSED_FORM = 3
 USED_LAPLACE = 4
+USED_HOLONOMIC = 5
 
 _EPS = 2.220446049250313e-16
 CONTOUR_MAX_NODES = 8192
@@ -41,6 +44,12 @@ CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
+HGM_MAX_VARS = 6  # 2^n states; stiffness makes larger n slow (9: ~9 s)
+HGM_MIN_GAP = 1e-4  # relative gap between eigenvalues (the system is singular at ties)
+HGM_RTOL = 1e-14
+# above this sum of |eigenvalues| the holonomic method is tried before the
+# series (it costs milliseconds where the series' degree grows with it)
+HGM_FIRST_ABOVE = 20.0
 
 
 @jit
@@ -412,6 +421,56 @@ def _laplace_bingham(k, p, x, nder):
 
 
 @jit
+def _holonomic(a, b, x, nder):
+    """Holonomic gradient method where it is stable and cheap.
+
+    Eligible: at most ``HGM_MAX_VARS`` eigenvalues, all nonzero, of one sign,
+    pairwise distinct (relative gap ``HGM_MIN_GAP``), and no more positive
+    ones than ``2a`` (after Kummer's relation for non-positive ones), so that
+    ``F`` is the fastest-growing solution of the system along the ray.
+    Returns ``(logF, grad, hess, err, status)``; status NOT_APPLICABLE when
+    ineligible.
+    """
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    if n == 0 or n > HGM_MAX_VARS:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    pos = 0
+    neg = 0
+    scale = 0.0
+    for i in range(n):
+        if x[i] > 0.0:
+            pos += 1
+        elif x[i] < 0.0:
+            neg += 1
+        scale = max(scale, abs(x[i]))
+    if pos + neg < n or (pos > 0 and neg > 0):
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    for i in range(n):
+        for j in range(i + 1, n):
+            if abs(x[i] - x[j]) < HGM_MIN_GAP * scale:
+                return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    kummer = neg > 0
+    aa = b - a if kummer else a
+    if not (aa > 0.0 and _is_int(2.0 * aa) and n <= 2.0 * aa):
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    y = -x if kummer else x.copy()
+    logF, g, h, err, ok = hgm(aa, b, y, _max_parts(aa, n), nder, HGM_RTOL)
+    if not ok or not math.isfinite(logF):
+        return np.nan, grad, hess, np.inf, NOT_CONVERGED
+    st = OK if err <= 1e-12 * max(1.0, abs(logF)) else NOT_CONVERGED
+    if kummer:
+        s = 0.0
+        for i in range(n):
+            s += x[i]
+            g[i] = 1.0 - g[i]
+        logF += s
+        err += 4.0 * _EPS * abs(s)
+    return logF, g, h, err, st
+
+
+@jit
 def evaluate(a, b, x, nder, method, rtol, max_pairs):
     """Evaluate ``log 1F1(a; b; x)`` for one input.
 
@@ -474,6 +533,34 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
         logF, g, h, err, st = _laplace_bingham(int(k2), int(p2), x, nder)
         return logF, g, h, err, st, USED_LAPLACE
+    if method == HOLONOMIC:
+        logF, g, h, err, st = _holonomic(a, b, x, nder)
+        return logF, g, h, err, st, USED_HOLONOMIC
+    if method == AUTO and n <= HGM_MAX_VARS:
+        s1 = 0.0
+        for i in range(n):
+            s1 += abs(x[i])
+        if s1 > HGM_FIRST_ABOVE:
+            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            if hst == OK:
+                return hv, hg, hh, herr, hst, USED_HOLONOMIC
+    if method == AUTO and bingham:
+        # in the concentrated regime the Laplace approximation tells where
+        # the series' degree sums peak (d log F / d log t = sum x_i g_i):
+        # when even that degree is beyond the budget, skip the series
+        lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2), x, 1)
+        if lerr < 10.0:
+            kpeak = 0.0
+            for i in range(n):
+                kpeak += x[i] * lgr[i]
+            mm = min(int(k2), int(p2) - int(k2))
+            if kpeak > 64.0 and mm >= 2:
+                bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
+                                 - math.lgamma(2.0 * mm + 1.0))
+                if bound * (n + mm) > 10.0 * max_pairs:
+                    lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2),
+                                                              x, nder)
+                    return lv, lgr, lh, lerr, lst, USED_LAPLACE
     # series
     done = False
     if bingham and p2 <= SHIFT_MAX_P:
@@ -493,13 +580,19 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                                                   rtol, max_pairs)
     else:
         logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
-    if method == AUTO and bingham and (st & ~NEGATIVE) != OK:
-        # large concentration beyond the series' budget: the asymptotic
-        # approximation, if its own error estimate is smaller
-        lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2), x, nder)
-        if not (err <= lerr):
-            return lv, lgr, lh, lerr, lst, USED_LAPLACE
-    return logF, g, h, err, st, USED_SERIES
+    used = USED_SERIES
+    if method == AUTO and (st & ~NEGATIVE) != OK:
+        # large concentration beyond the series' budget: the holonomic
+        # method, then the asymptotic approximation, whichever has the
+        # smallest error estimate
+        hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+        if hst != NOT_APPLICABLE and herr < err:
+            logF, g, h, err, st, used = hv, hg, hh, herr, hst, USED_HOLONOMIC
+        if bingham and (st & ~NEGATIVE) != OK:
+            lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2), x, nder)
+            if not (err <= lerr):
+                return lv, lgr, lh, lerr, lst, USED_LAPLACE
+    return logF, g, h, err, st, used
 
 
 @jit

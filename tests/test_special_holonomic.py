@@ -1,0 +1,100 @@
+"""The holonomic gradient method against independent evaluations."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bingham.special import (
+    AccuracyWarning,
+    explain,
+    grad_log_hyp1f1,
+    hess_log_hyp1f1,
+    log_hyp1f1,
+    log_normalizer_eigvals,
+)
+
+
+@st.composite
+def low_rank_case(draw, scale=12.0):
+    """k/2, p/2 and at most k distinct positive eigenvalues."""
+    k = draw(st.integers(2, 4))
+    p = draw(st.integers(k + 1, 16))
+    n = draw(st.integers(1, k))
+    x = draw(st.lists(st.floats(0.5, scale), min_size=n, max_size=n, unique=True)
+             .filter(lambda v: min(abs(a - b) for a in v for b in v if a != b) > 0.05
+                     if len(v) > 1 else True))
+    return 0.5 * k, 0.5 * p, np.array(x)
+
+
+def quiet(f, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AccuracyWarning)
+        return f(*args, **kw)
+
+
+@given(case=low_rank_case())
+def test_holonomic_matches_series(case):
+    a, b, x = case
+    h, eh = log_hyp1f1(a, b, x, method="holonomic", return_error=True)
+    s, es = quiet(log_hyp1f1, a, b, x, method="series", return_error=True)
+    assert abs(h - s) <= eh + es + 1e-12 * max(1.0, abs(s))
+    gh = grad_log_hyp1f1(a, b, x, method="holonomic")
+    gs = quiet(grad_log_hyp1f1, a, b, x, method="series")
+    assume(np.isfinite(gs).all())  # beyond the series' derivative budget
+    np.testing.assert_allclose(gh, gs, rtol=1e-9, atol=1e-12)
+
+
+@given(case=low_rank_case())
+def test_holonomic_hessian_matches_series(case):
+    a, b, x = case
+    Hh = hess_log_hyp1f1(a, b, x, method="holonomic")
+    Hs = quiet(hess_log_hyp1f1, a, b, x, method="series")
+    assume(np.isfinite(Hs).all())  # beyond the series' derivative budget
+    np.testing.assert_allclose(Hh, Hs, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("x", [[40.0, 25.0, 10.0], [300.0, 120.0, 7.0],
+                               [2000.0, 1500.0, 10.0]])
+def test_holonomic_against_the_contour_at_large_concentration(x):
+    """k = p - 1 = 3, p = 4: the contour through Kummer's relation is exact
+    at any concentration and shares nothing with the holonomic system."""
+    h, eh = log_hyp1f1(1.5, 2.0, x, method="holonomic", return_error=True)
+    c, ec = log_hyp1f1(1.5, 2.0, x, method="contour", return_error=True)
+    assert abs(h - c) <= eh + ec
+    assert eh <= 1e-8 * abs(c)  # the large-concentration goal of issue #2
+
+
+@pytest.mark.parametrize("x,k,p", [
+    ([1e4, 5e3], 2, 16), ([3e3, 2e3, 1e3], 3, 8), ([1000.0, 800.0], 2, 1024),
+])
+def test_holonomic_far_out_respects_bounds_and_laplace(x, k, p):
+    v, e = log_normalizer_eigvals(x, k, p, return_error=True)
+    assert explain(0.5 * k, 0.5 * p, x)["method"] == "holonomic"
+    top = np.sort(np.concatenate([x, np.zeros(p - len(x))]))[::-1][:k].sum()
+    assert v <= top
+    lap, le = quiet(log_normalizer_eigvals, x, k, p, method="laplace",
+                    return_error=True)
+    assert abs(v - lap) <= le
+    assert e <= 1e-8 * abs(v)
+
+
+def test_holonomic_negative_eigenvalues_through_kummer():
+    # k = 1, p = 4 (b - a = 3/2 >= 3 negative eigenvalues / 2): compare the
+    # contour, which is exact for k = 1
+    x = np.array([-30.0, -12.0, -5.0])
+    h, eh = log_hyp1f1(0.5, 2.0, x, method="holonomic", return_error=True)
+    c, ec = log_hyp1f1(0.5, 2.0, x, method="contour", return_error=True)
+    assert abs(h - c) <= eh + ec
+
+
+@pytest.mark.parametrize("a,b,x", [
+    (1.0, 2.0, [5.0, 5.0]),  # tie
+    (1.0, 2.0, [5.0, -1.0]),  # mixed signs
+    (1.0, 3.0, [5.0, 4.0, 3.0]),  # more positive eigenvalues than 2a
+    (1.0, 8.0, list(np.arange(1.0, 8.0))),  # too many variables
+])
+def test_holonomic_refuses_where_it_is_not_stable(a, b, x):
+    with pytest.raises(ValueError, match="holonomic needs"):
+        log_hyp1f1(a, b, x, method="holonomic")
