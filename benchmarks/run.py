@@ -136,6 +136,17 @@ def main():
     row("k=3, p=10, eigenvalues 0,2,..,18 (value)", t_3b,
         "Koev-Edelman C code, converged (published)", 20.0, target="< 0.1 s")
 
+    xh = np.array([60.0, 45.0, 30.0, 15.0])
+    t_h = best_time(lambda: value_and_grad_log_hyp1f1(2.0, 32.0, xh), repeat=3)
+    row("k=4, p=64, rank 4 at concentration 60 (holonomic, value + gradient)",
+        t_h)
+    xc = np.array([300.0, 120.0, 7.0])
+    t_hc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="holonomic"),
+                     repeat=3)
+    t_cc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="contour"), repeat=3)
+    row("k=3, p=4, x=[300,120,7] (holonomic vs the contour, value)", t_hc,
+        "contour (Kummer)", t_cc)
+
     header = ("case", "bingham", "baseline", "baseline time", "speed-up", "target")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(6)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",

@@ -24,6 +24,7 @@ def _demo(args):
         "Grassmann k=3, p=10": (3, 10, np.arange(10.0) / 9.0),
         "Grassmann k=2, p=4": (2, 4, np.array([1.0, 0.6, 0.3, 0.0])),
         "k=2, p=1024, rank 4 (MoE expert)": (2, 1024, np.array([1.0, 0.8, 0.5, 0.2])),
+        "k=4, p=64, rank 4": (4, 64, np.array([1.0, 0.75, 0.5, 0.25])),
     }
     taus = [float(t) for t in args.taus.split(",")]
     for title, (k, p, base) in spectra.items():

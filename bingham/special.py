@@ -9,7 +9,7 @@ log-normalizer is ``log 1F1(k/2; p/2; A)``: see :func:`log_normalizer` and
 Methods
 -------
 ``"contour"``
-    Bromwich (inverse Laplace) integral on a Talbot contour through the
+    Bromwich (inverse Laplace) integral on a parabolic contour through the
     saddle point.  Exact at every concentration for ``a = 1/2`` (the vector
     Bingham, ``k = 1``), for ``b - a = 1/2`` through Kummer's relation
     (``k = p - 1``) and for ``n = 1`` with ``0 < a < b``.
