@@ -33,9 +33,9 @@ import math
 import numpy as np
 
 from ._jit import jit
-from .zonal import count_tables, next_partition, rank, strip_factor
+from .zonal import (count_tables, first_strip, next_partition, next_strip,
+                    pochhammer_ratio, rank)
 
-ALPHA = 2.0
 
 
 @jit
@@ -76,38 +76,15 @@ def subset_series(a, b, x, m, kmax):
             length = 0
             while length < m and kappa[length] > 0:
                 length += 1
-            ik = rank(kappa, m, K, cum, offset)
-            g = length - 1
-            kappa[g] -= 1
-            ip = rank(kappa, m, K - 1, cum, offset)
-            kappa[g] += 1
-            c = kappa[g] - 1 - g / ALPHA
-            Q[ik] = Q[ip] * (a + c) / (b + c)
+            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
             acc[:, :] = 0.0
-            for i in range(m + 1):
-                nu[i] = kappa[i]
-            for i in range(length):
-                lo[i] = kappa[i + 1]
-                gam[i] = 1.0
+            first_strip(kappa, nu, lo, gam, length)
             d = 0
             while True:
-                r = length - 1
-                while r >= 0 and nu[r] == lo[r]:
-                    d -= kappa[r] - nu[r]
-                    nu[r] = kappa[r]
-                    r -= 1
-                if r < 0:
+                d = next_strip(kappa, nu, lo, gam, length, d)
+                if d < 0:
                     break
-                base = gam[r]
-                if nu[r] == kappa[r]:
-                    base = gam[r - 1] if r > 0 else 1.0
-                ratio = strip_factor(kappa, nu, length, r)
-                d += 1
-                nu[r] -= 1
-                gam[r] = base * ratio * d
-                for h in range(r + 1, length):
-                    gam[h] = gam[r]
-                gm = gam[r]
+                gm = gam[length - 1]
                 lmu = 0
                 while lmu < m and nu[lmu] > 0:
                     lmu += 1

@@ -175,6 +175,56 @@ def next_partition(kappa, m):
 
 
 @jit
+def first_strip(kappa, nu, lo, gam, length):
+    """Start the enumeration of the horizontal strips of ``kappa`` at
+    ``nu = kappa`` (nothing removed, weight 1)."""
+    for i in range(kappa.shape[0]):
+        nu[i] = kappa[i]
+    for i in range(length):
+        lo[i] = kappa[i + 1]
+        gam[i] = 1.0
+
+
+@jit
+def next_strip(kappa, nu, lo, gam, length, d):
+    """Advance ``nu`` to the next ``mu`` with ``kappa/mu`` a horizontal strip
+    (an odometer over rows, last row fastest) and update the strip weights
+    ``gam`` (``gam[length-1]`` is the weight of ``mu``).  ``d`` is the number
+    of removed cells before the call; returns it after, or -1 when done."""
+    r = length - 1
+    while r >= 0 and nu[r] == lo[r]:
+        d -= kappa[r] - nu[r]
+        nu[r] = kappa[r]
+        r -= 1
+    if r < 0:
+        return -1
+    base = gam[r]
+    if nu[r] == kappa[r]:
+        base = gam[r - 1] if r > 0 else 1.0
+    ratio = strip_factor(kappa, nu, length, r)
+    d += 1
+    nu[r] -= 1
+    gam[r] = base * ratio * d
+    for h in range(r + 1, length):
+        gam[h] = gam[r]
+    return d
+
+
+@jit
+def pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset):
+    """Store ``Q[kappa] = (a)_kappa / (b)_kappa`` from ``kappa`` minus its
+    last cell; returns the index of ``kappa``."""
+    ik = rank(kappa, m, K, cum, offset)
+    g = length - 1
+    kappa[g] -= 1
+    ip = rank(kappa, m, K - 1, cum, offset)
+    kappa[g] += 1
+    c = kappa[g] - 1 - g / ALPHA
+    Q[ik] = Q[ip] * (a + c) / (b + c)
+    return ik
+
+
+@jit
 def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
     """Sum the series degree by degree up to ``kmax``.
 
@@ -234,14 +284,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
             length = 0
             while length < m and kappa[length] > 0:
                 length += 1
-            ik = rank(kappa, m, K, cum, offset)
-            # generalized Pochhammer ratio from kappa - e_last
-            g = length - 1
-            kappa[g] -= 1
-            ip = rank(kappa, m, K - 1, cum, offset)
-            kappa[g] += 1
-            c = kappa[g] - 1 - g / ALPHA
-            Q[ik] = Q[ip] * (a + c) / (b + c)
+            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
             # strip enumeration
             for v in range(ncol + 1):
                 acc[v] = 0.0
@@ -253,32 +296,13 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
             fmn = 0.0
             d1 = 0.0
             d2 = 0.0
-            for i in range(m + 1):
-                nu[i] = kappa[i]
-            for i in range(length):
-                lo[i] = kappa[i + 1]
-                gam[i] = 1.0
+            first_strip(kappa, nu, lo, gam, length)
             d = 0
             while True:
-                # advance the odometer (last row fastest)
-                r = length - 1
-                while r >= 0 and nu[r] == lo[r]:
-                    d -= kappa[r] - nu[r]
-                    nu[r] = kappa[r]
-                    r -= 1
-                if r < 0:
+                d = next_strip(kappa, nu, lo, gam, length, d)
+                if d < 0:
                     break
-                base = gam[r]
-                if nu[r] == kappa[r]:
-                    base = gam[r - 1] if r > 0 else 1.0
-                ratio = strip_factor(kappa, nu, length, r)
-                d += 1
-                ratio *= d
-                nu[r] -= 1
-                gam[r] = base * ratio
-                for h in range(r + 1, length):
-                    gam[h] = gam[r]
-                gm = gam[r]
+                gm = gam[length - 1]
                 lmu = 0
                 while lmu < m and nu[lmu] > 0:
                     lmu += 1
