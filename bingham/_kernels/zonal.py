@@ -185,7 +185,7 @@ def first_strip(kappa, nu, lo, gam, length):
         gam[i] = 1.0
 
 
-@jit
+@jit(inline="always")
 def next_strip(kappa, nu, lo, gam, length, d):
     """Advance ``nu`` to the next ``mu`` with ``kappa/mu`` a horizontal strip
     (an odometer over rows, last row fastest) and update the strip weights
