@@ -284,51 +284,41 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
     for i in range(p):
         lo = min(lo, full[i])
         hi = max(hi, full[i])
-    a = 0.5 * k
-    b = 0.5 * p
     if k <= p - k:
         # direct: log F(x) = lo k + log F(x - lo)
-        cnt = 0
-        for i in range(p):
-            if full[i] - lo != 0.0 or (i < n and nder > 0):
-                cnt += 1
-        y = np.empty(cnt)
-        idx = np.empty(cnt, np.int64)
-        t = 0
-        for i in range(p):
-            if full[i] - lo != 0.0 or (i < n and nder > 0):
-                y[t] = full[i] - lo
-                idx[t] = i
-                t += 1
-        logF, g, h, err, status = _series(a, b, y, n, nder, rtol, max_pairs)
-        logF += lo * k
-        err += 4.0 * _EPS * abs(lo * k)
+        aa = 0.5 * k
         sign = 1.0
+        ref = lo
+        shift = lo * k
         base = 0.0
+        scale = abs(lo * k)
     else:
         # Kummer then shift: log F(x) = tr x + log F(b-a; b; -x)
         #   = tr x - (p-k) hi + log F(b-a; b; hi - x)
-        cnt = 0
-        for i in range(p):
-            if hi - full[i] != 0.0 or (i < n and nder > 0):
-                cnt += 1
-        y = np.empty(cnt)
-        idx = np.empty(cnt, np.int64)
-        t = 0
-        for i in range(p):
-            if hi - full[i] != 0.0 or (i < n and nder > 0):
-                y[t] = hi - full[i]
-                idx[t] = i
-                t += 1
-        logF, g, h, err, status = _series(b - a, b, y, n, nder, rtol, max_pairs)
+        aa = 0.5 * (p - k)
+        sign = -1.0
+        ref = hi
         tr = 0.0
         for i in range(n):
             tr += x[i]
         shift = tr - (p - k) * hi
-        logF += shift
-        err += 4.0 * _EPS * (abs(tr) + abs((p - k) * hi))
-        sign = -1.0
         base = 1.0
+        scale = abs(tr) + abs((p - k) * hi)
+    # y = sign (full - ref) >= 0; zeros are dropped except, with derivatives,
+    # the given eigenvalues
+    cnt = 0
+    for i in range(p):
+        if full[i] != ref or (i < n and nder > 0):
+            cnt += 1
+    y = np.empty(cnt)
+    t = 0
+    for i in range(p):
+        if full[i] != ref or (i < n and nder > 0):
+            y[t] = sign * (full[i] - ref)
+            t += 1
+    logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol, max_pairs)
+    logF += shift
+    err += 4.0 * _EPS * scale
     grad = np.zeros(n)
     hess = np.zeros((n, n))
     # with derivatives, the given eigenvalues (the first n entries of

@@ -34,7 +34,7 @@ import numpy as np
 
 from ._jit import jit
 from .zonal import (count_tables, first_strip, next_partition, next_strip,
-                    pochhammer_ratio, rank)
+                    num_parts, pochhammer_ratio, rank)
 
 
 
@@ -73,9 +73,7 @@ def subset_series(a, b, x, m, kmax):
             kappa[i] = 0
         kappa[0] = K
         while True:
-            length = 0
-            while length < m and kappa[length] > 0:
-                length += 1
+            length = num_parts(kappa, m)
             ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
             acc[:, :] = 0.0
             first_strip(kappa, nu, lo, gam, length)
@@ -85,9 +83,7 @@ def subset_series(a, b, x, m, kmax):
                 if d < 0:
                     break
                 gm = gam[length - 1]
-                lmu = 0
-                while lmu < m and nu[lmu] > 0:
-                    lmu += 1
+                lmu = num_parts(nu, m)
                 im = rank(nu, m, K - d, cum, offset)
                 # adding variable v (0-based) to a prefix of v variables
                 for v in range(lmu, n):

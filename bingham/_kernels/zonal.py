@@ -133,14 +133,21 @@ def strip_factor(kappa, nu, length, g):
     return num / den
 
 
+@jit(inline="always")
+def num_parts(kappa, m):
+    """Number of nonzero parts of ``kappa`` (at most ``m``, zero padded)."""
+    length = 0
+    while length < m and kappa[length] > 0:
+        length += 1
+    return length
+
+
 @jit
 def next_partition(kappa, m):
     """Advance ``kappa`` (at most ``m`` parts, zero padded) to the next
     partition of the same size in reverse lexicographic order; False when
     ``kappa`` was the last one."""
-    length = 0
-    while length < m and kappa[length] > 0:
-        length += 1
+    length = num_parts(kappa, m)
     j = length - 1
     rest = 0
     while j >= 0 and kappa[j] == 1:
@@ -281,9 +288,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
             kappa[i] = 0
         kappa[0] = K
         while True:
-            length = 0
-            while length < m and kappa[length] > 0:
-                length += 1
+            length = num_parts(kappa, m)
             ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
             # strip enumeration
             for v in range(ncol + 1):
@@ -303,9 +308,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree):
                 if d < 0:
                     break
                 gm = gam[length - 1]
-                lmu = 0
-                while lmu < m and nu[lmu] > 0:
-                    lmu += 1
+                lmu = num_parts(nu, m)
                 im = rank(nu, m, K - d, cum, offset)
                 vstart = lmu + 1
                 for v in range(vstart, n):
