@@ -214,6 +214,15 @@ def _run(a, b, x, nder, method):
             f"evaluated to full accuracy (largest estimated error of log F: "
             f"{worst:.3g}); the series would need more work than allowed or "
             f"did not converge", AccuracyWarning, stacklevel=3)
+    if nder >= 1:
+        lost = np.isnan(grad).any(axis=1) & ~np.isnan(fx).any(axis=1) \
+            & np.isfinite(logF)
+        if lost.any():
+            warnings.warn(
+                f"1F1 of matrix argument: the derivatives of {int(lost.sum())} "
+                f"input(s) would need more work than allowed (the value is "
+                f"fine); they are returned as NaN", AccuracyWarning,
+                stacklevel=3)
     return logF, sign, grad, hess, err, used, lead, n
 
 
