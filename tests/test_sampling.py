@@ -1,0 +1,184 @@
+"""Exact samplers of matrix_bingham: acceptance against theory, moments
+against the gradient (and variance against the Hessian) of the
+log-normalizer, agreement between the two independent envelopes, Haar at
+A = 0, extreme concentrations."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from bingham import _sampling
+from bingham import grassmann as g
+from bingham import special
+from bingham.stats import matrix_bingham as mb
+
+
+def dist(p, k, lam, seed=0):
+    lam = np.asarray(lam, float)
+    return mb(k=k, eigenvalues=lam, frame=g.random_uniform(p, lam.size,
+                                                           rng=seed))
+
+
+def draw(d, n, rng, method="auto"):
+    pl = _sampling.plan(d.eigenvalues, d.frame, d.p, d.k, method)
+    X, info = _sampling.sample(pl, n, np.random.default_rng(rng))
+    assert info["max_log_ratio"] <= 0.0           # the envelope bound
+    return X, info, pl
+
+
+def overlaps(d, X):
+    """diag(V^T X X^T V): its mean is the gradient of log F."""
+    return np.sum((d.frame.T @ X) ** 2, axis=-1)
+
+
+MOMENT_CASES = [
+    (3, 1, [5.0, 3.0, 1.0]),
+    (3, 1, [-50.0]),                              # repulsive
+    (10, 1, list(np.linspace(0, 40, 10))),
+    (5, 2, [30.0, -10.0, 4.0]),
+    (10, 5, [20.0, 19.0, 18.0, 17.0, 16.0]),      # Gr(5, 10), anisotropic
+    (10, 5, [10.0, 9.5, 9.0, 8.5, 8.0]),          # nearly isotropic
+    (64, 4, [100.0, 95.0, 90.0, 85.0]),           # Gr(4, 64)
+    (64, 4, [100.0, 90.0, 80.0, 70.0]),
+    (4096, 2, list(np.linspace(8.0, 0.5, 16))),   # low rank, high dimension
+]
+
+
+@pytest.mark.parametrize("p, k, lam", MOMENT_CASES)
+def test_moments_match_the_gradient(p, k, lam):
+    d = dist(p, k, lam)
+    n = 4000 if p > 1000 else 20_000
+    X, info, pl = draw(d, n, 1)
+    o = overlaps(d, X)
+    grad = special.grad_log_normalizer_eigvals(d.eigenvalues, k, p)
+    se = o.std(axis=0) / np.sqrt(n)
+    z = (o.mean(axis=0) - grad) / np.maximum(se, 1e-12)
+    assert np.all(np.abs(z) < 4.5), z
+    np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
+                               np.broadcast_to(np.eye(k), (n, k, k)),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("p, k, lam", [
+    (3, 1, [5.0, 3.0, 1.0]),
+    (10, 1, list(np.linspace(0, 40, 10))),
+    (5, 2, [12.0, 7.0, 3.0, 1.0, 0.0]),
+    (10, 5, [20.0, 19.0, 18.0, 17.0, 16.0]),
+])
+def test_variance_of_the_sufficient_statistic_matches_the_hessian(p, k, lam):
+    d = dist(p, k, lam)
+    n = 40_000
+    X, _, _ = draw(d, n, 2)
+    t = overlaps(d, X) @ d.eigenvalues               # tr(X^T A X)
+    H = special.hess_log_normalizer_eigvals(d.eigenvalues, k, p)
+    var = d.eigenvalues @ H @ d.eigenvalues
+    # standard error of a sample variance: sqrt((m4 - var^2) / n)
+    m4 = np.mean((t - t.mean()) ** 4)
+    assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
+
+
+@pytest.mark.parametrize("p, k, lam", [
+    (3, 1, [50.0]),
+    (4, 1, [30.0, 3.0, 1.0, 0.0]),
+    (5, 2, [12.0, 9.0]),
+    (6, 3, [8.0, 6.0, 5.0, 1.0]),
+])
+def test_the_two_envelopes_give_the_same_distribution(p, k, lam):
+    d = dist(p, k, lam)
+    X1, i1, pl1 = draw(d, 6000, 3, "auto")
+    X2, i2, pl2 = draw(d, 6000, 4, "macg")
+    assert pl1.method == "mixture" and pl2.method == "macg"
+    t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
+    assert stats.ks_2samp(t1, t2).pvalue > 1e-3
+    M = d.mode()
+    a1 = g.principal_angles(X1, M)[..., -1]
+    a2 = g.principal_angles(X2, M)[..., -1]
+    assert stats.ks_2samp(a1, a2).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("p, k, lam, method", [
+    (3, 1, [5.0, 3.0, 1.0], "macg"),
+    (10, 1, list(np.linspace(0, 40, 10)), "macg"),
+    (3, 1, [50.0], "auto"),
+    (10, 5, [20.0, 19.0, 18.0, 17.0, 16.0], "auto"),
+    (64, 4, [100.0, 95.0, 90.0, 85.0], "auto"),
+    (6, 2, [6.0, 2.0, 1.0], "macg"),
+])
+def test_acceptance_matches_theory(p, k, lam, method):
+    d = dist(p, k, lam)
+    X, info, pl = draw(d, 4000, 5, method)
+    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
+    theory = np.exp(logF - pl.log_envelope_mass)
+    n = info["proposals"]
+    se = np.sqrt(theory * (1 - theory) / n)
+    assert abs(info["acceptance"] - theory) < 5 * se + 1e-3
+
+
+@pytest.mark.parametrize("p, k, lam, envelope", [
+    (10, 5, [20.0] * 5, "mixture"),     # MACG accepts ~0.2% here
+    (64, 4, [100.0] * 4, "mixture"),    # MACG ~1e-6
+    (64, 4, [1e4] * 4, "mixture"),
+    (200, 8, [50.0] * 8, None),
+])
+def test_high_concentration_acceptance_target(p, k, lam, envelope):
+    d = dist(p, k, lam)
+    X, info, pl = draw(d, 3000, 6)
+    assert info["acceptance"] >= 0.1
+    assert envelope is None or pl.method == envelope
+    # isotropic concentration: the overlaps are exchangeable
+    o = overlaps(d, X)
+    assert np.ptp(o.mean(axis=0)) < 6 * o.std(axis=0).max() / np.sqrt(3000)
+
+
+@pytest.mark.parametrize("p", [3, 4, 10])
+def test_kgm_acceptance_never_below_its_limit(p):
+    # KGM (2018): the vector sampler's acceptance is 1 at A = 0 and
+    # decreases to a limit as the concentration grows (0.52, 0.45, 0.28)
+    limit = {3: 0.52, 4: 0.45, 10: 0.28}[p]
+    rng = np.random.default_rng(p)
+    base = mb(np.zeros((p, p)), 1)
+    pl = _sampling.plan(base.eigenvalues, base.frame, p, 1, "macg")
+    assert pl.log_envelope_mass == pytest.approx(0.0, abs=1e-12)
+    for scale in [0.1, 1.0, 10.0, 100.0, 1e4, 1e6]:
+        for _ in range(3):
+            lam = scale * rng.uniform(0, 1, p)
+            d = dist(p, 1, lam)
+            pl = _sampling.plan(d.eigenvalues, d.frame, p, 1, "macg")
+            acc = np.exp(d.log_normalizer() - pl.log_envelope_mass)
+            assert limit - 0.01 <= acc <= 1 + 1e-12
+
+
+def test_uniform_when_a_is_zero():
+    d = mb(np.zeros((6, 6)), 2)
+    X = d.rvs(20_000, rng=7)
+    P = np.einsum("npk,nqk->pq", X, X) / len(X)
+    np.testing.assert_allclose(P, np.eye(6) / 3, atol=0.01)
+    ref = g.random_uniform(6, 2, size=20_000, rng=8)
+    fixed = np.eye(6)[:, :2]
+    a = g.principal_angles(X, fixed)[..., 0]
+    b = g.principal_angles(ref, fixed)[..., 0]
+    assert stats.ks_2samp(a, b).pvalue > 1e-3
+    assert d.sampler_info["acceptance"] == 1.0
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_huge_concentrations_sample_without_overflow(k):
+    p = 12
+    d = dist(p, k, [1e8] * k + [5e7])
+    with np.errstate(over="raise", invalid="raise"):
+        X = d.rvs(500, rng=9)
+    assert np.isfinite(X).all()
+    th = g.principal_angles(X, d.mode())
+    # angles of order 1/sqrt(concentration)
+    assert th.max() < 1e-2 and th.max() > 1e-6
+
+
+def test_rvs_shapes_and_seeds():
+    d = dist(5, 2, [3.0, 1.0])
+    assert d.rvs(rng=1).shape == (5, 2)
+    assert d.rvs((2, 3), rng=1).shape == (2, 3, 5, 2)
+    assert d.rvs(0, rng=1).shape == (0, 5, 2)
+    np.testing.assert_array_equal(d.rvs(4, rng=11), d.rvs(4, rng=11))
+    assert not np.array_equal(d.rvs(4, rng=11), d.rvs(4, rng=12))
+    acc, method = d.expected_acceptance()
+    assert 0 < acc <= 1 and method in ("macg", "mixture")
+    assert set(d.sampler_info) >= {"method", "proposals", "acceptance"}
