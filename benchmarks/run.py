@@ -1,158 +1,59 @@
-"""Speed of the normalizing constant, as ratios against in-run baselines.
+"""Speed of the library, as ratios against in-run baselines.
 
-Run:  make bench      (or: python benchmarks/run.py [--quick])
+Run:  make bench      (or: python benchmarks/run.py [--quick] [--only NAME])
 
 Every row times the library and a baseline on the same inputs in the same
 process; this machine is shared and noisy, so read the ratio, not the
-absolute time.  Baselines:
+absolute time.  Sections (one module each):
 
-* ``mpmath``: ``mpmath.hyp1f1`` at double-precision settings (``dps=15``)
-  where one exists (one eigenvalue);
-* ``plain``: a plain-Python transcription of the zonal series (the mpmath
-  reference of ``tests/reference/refs.py`` at ``dps=15``), summed to the same
-  convergence criterion.
+* ``bench_normalizer``: the normalizing constant against mpmath at double
+  precision and a plain-Python transcription of the zonal series;
+* ``bench_distribution``: samplers, fit and Grassmann geometry against a
+  one-draw-at-a-time sampler, scipy's BFGS and numpy's batched SVD.
 
-Targets from issue #2 are printed next to the measured times.
+Targets from the issues are printed next to the measured times.  The table
+is written to ``benchmarks/results/latest.md`` (not committed).
 """
 import argparse
 import os
 import sys
-import time
-import warnings
-
-import mpmath as mp
-import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+sys.path.insert(0, HERE)
 
-import refs  # noqa: E402
+import bench_distribution  # noqa: E402
+import bench_normalizer  # noqa: E402
+from _timing import fmt  # noqa: E402
 
-from bingham.special import (  # noqa: E402
-    grad_log_normalizer_eigvals,
-    log_hyp1f1,
-    log_normalizer_eigvals,
-    value_and_grad_log_hyp1f1,
-)
-
-
-def best_time(fn, repeat=5, min_time=0.05):
-    """Best over ``repeat`` rounds of the mean time per call (calls looped
-    until a round lasts ``min_time``)."""
-    fn()  # compile / warm caches
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time or n >= 1 << 20:
-            break
-        n *= 4
-    best = dt / n
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
-
-
-def fmt(t):
-    if t < 1e-3:
-        return f"{t * 1e6:.1f} us"
-    if t < 1:
-        return f"{t * 1e3:.2f} ms"
-    return f"{t:.2f} s"
+SECTIONS = {"normalizer": bench_normalizer, "distribution": bench_distribution}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true",
                         help="skip the slow plain-Python baselines")
+    parser.add_argument("--only", choices=sorted(SECTIONS),
+                        help="run one section")
     args = parser.parse_args()
     rows = []
 
     def row(name, t_lib, baseline=None, t_base=None, target=None):
-        ratio = f"{t_base / t_lib:.0f}x" if t_base else ""
-        rows.append((name, fmt(t_lib), baseline or "", fmt(t_base) if t_base else "",
-                     ratio, target or ""))
+        ratio = f"{t_base / t_lib:.1f}x" if t_base and t_lib else ""
+        rows.append((name, fmt(t_lib) if t_lib else "", baseline or "",
+                     fmt(t_base) if t_base else "", ratio, target or ""))
 
-    # 1. one eigenvalue: against mpmath.hyp1f1 at double precision
-    mp.mp.dps = 15
-    t_lib = best_time(lambda: log_hyp1f1(0.5, 1.5, [20.0]))
-    t_mp = best_time(lambda: mp.log(mp.hyp1f1(0.5, 1.5, 20.0)))
-    row("n=1, a=1/2, b=3/2, x=20 (value)", t_lib, "mpmath dps=15", t_mp)
+    for name, module in SECTIONS.items():
+        if args.only and name != args.only:
+            continue
+        module.run(args, row)
 
-    # 2. vector Bingham: value and gradient
-    x3 = np.array([3.0, 1.0, -2.0])
-    t_v = best_time(lambda: log_normalizer_eigvals(x3, 1, 3))
-    t_g = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 1.5, x3))
-    t_plain = None if args.quick else best_time(
-        lambda: refs.k1_series(x3, 1.5, dps=15), repeat=2)
-    row("k=1, p=3 (value)", t_v, "plain series (mpmath dps=15)", t_plain)
-    row("k=1, p=3 (value + gradient)", t_g, target="< 20 us")
-    x16 = np.linspace(30.0, 1.0, 16)
-    t_g16 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 2048.0, x16))
-    row("k=1, p=4096, 16 nonzero (value + gradient)", t_g16, target="< 20 us")
-    x64 = np.linspace(-20.0, 20.0, 64)
-    t_g64 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 32.0, x64))
-    row("k=1, p=64, full spectrum (value + gradient)", t_g64, target="< 20 us")
-
-    # 3. batches of 10,000 vector-Bingham inputs (per input)
-    rng = np.random.default_rng(0)
-    xb = rng.normal(scale=5.0, size=(10_000, 3))
-    t_b = best_time(lambda: log_hyp1f1(0.5, 1.5, xb), repeat=3)
-    row("k=1, p=3, batch of 10,000 (value, per input)", t_b / 10_000)
-    t_bg = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 1.5, xb), repeat=3)
-    row("k=1, p=3, batch of 10,000 (value + gradient, per input)",
-        t_bg / 10_000, target="< 20 us")
-    xb16 = rng.uniform(0.0, 30.0, size=(2_000, 16))
-    t_b16 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 2048.0, xb16),
-                      repeat=3)
-    row("k=1, p=4096, 16 nonzero, batch of 2,000 (value + gradient, per input)",
-        t_b16 / 2_000, target="< 20 us")
-
-    # 4. k > 1 series
-    x8 = np.array([2.0, 1.8, 1.5, 1.2, 1.0, 0.7, 0.4, 0.1])
-    t_k4 = best_time(lambda: log_normalizer_eigvals(x8, 4, 64), repeat=3)
-    t_k4p = None if args.quick else best_time(
-        lambda: refs.zonal(2.0, 32.0, x8[:4], dps=15), repeat=1, min_time=0)
-    row("k=4, p=64, 8 eigenvalues (value)", t_k4)
-    if t_k4p:
-        x4 = x8[:4]
-        t_k4s = best_time(lambda: log_normalizer_eigvals(x4, 4, 64), repeat=3)
-        row("k=4, p=64, 4 eigenvalues (value)", t_k4s,
-            "plain series (mpmath dps=15)", t_k4p)
-    t_g8 = best_time(lambda: grad_log_normalizer_eigvals(x8, 4, 64), repeat=3)
-    row("k=4, p=64, 8 eigenvalues (gradient)", t_g8)
-    e10 = np.arange(10.0)
-    t_3a = best_time(lambda: log_normalizer_eigvals(e10, 3, 10), repeat=3)
-    row("k=3, p=10, eigenvalues 0..9 (value)", t_3a, target="< 10 ms")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t_3b = best_time(lambda: log_normalizer_eigvals(2 * e10, 3, 10),
-                         repeat=1, min_time=0)
-    row("k=3, p=10, eigenvalues 0,2,..,18 (value)", t_3b,
-        "Koev-Edelman C code, converged (published)", 20.0, target="< 0.1 s")
-
-    xh = np.array([60.0, 45.0, 30.0, 15.0])
-    t_h = best_time(lambda: value_and_grad_log_hyp1f1(2.0, 32.0, xh), repeat=3)
-    row("k=4, p=64, rank 4 at concentration 60 (holonomic, value + gradient)",
-        t_h)
-    xc = np.array([300.0, 120.0, 7.0])
-    t_hc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="holonomic"),
-                     repeat=3)
-    t_cc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="contour"), repeat=3)
-    row("k=3, p=4, x=[300,120,7] (holonomic vs the contour, value)", t_hc,
-        "contour (Kummer)", t_cc)
-
-    header = ("case", "bingham", "baseline", "baseline time", "speed-up", "target")
+    header = ("case", "bingham", "baseline", "baseline time", "speed-up",
+              "target")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(6)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
-             "| " + " | ".join("-" * w for w in widths) + " |"]
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
-              for r in rows]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths))
+             + " |", "| " + " | ".join("-" * w for w in widths) + " |"]
+    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths))
+              + " |" for r in rows]
     text = "\n".join(lines)
     print(text)
     out = os.path.join(HERE, "results")

@@ -403,12 +403,19 @@ def _fit_concentrations(s, p, k, tol, maxiter):
             if slope >= 0:              # not a descent direction: gradient
                 step[:-1] = -resid[:-1]
                 slope = float(np.dot(resid, step))
+            # backtracking on the objective; near the optimum its decrease
+            # drowns in rounding, so a step that shrinks the residual is
+            # accepted too (Newton's quadratic convergence)
             t = 1.0
             while True:
                 cand = lam + t * step
                 fc = objective(cand)
                 if fc <= f + 1e-4 * t * slope or t < 1e-12:
                     break
+                if t == 1.0 and abs(slope) < 1e-10 * max(1.0, abs(f)):
+                    gc = np.asarray(_sp.grad_log_normalizer_eigvals(cand, k, p))
+                    if np.max(np.abs(gc - s)) < res:
+                        break
                 t *= 0.5
             lam, f = cand, fc
         else:

@@ -1,0 +1,92 @@
+"""Benchmarks of the normalizing constant (issue #2): bingham.special
+against mpmath at double precision and a plain-Python series."""
+import os
+import sys
+import warnings
+
+import mpmath as mp
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+
+import refs  # noqa: E402
+
+from bingham.special import (  # noqa: E402
+    grad_log_normalizer_eigvals,
+    log_hyp1f1,
+    log_normalizer_eigvals,
+    value_and_grad_log_hyp1f1,
+)
+from _timing import best_time  # noqa: E402
+
+
+def run(args, row):
+    # 1. one eigenvalue: against mpmath.hyp1f1 at double precision
+    mp.mp.dps = 15
+    t_lib = best_time(lambda: log_hyp1f1(0.5, 1.5, [20.0]))
+    t_mp = best_time(lambda: mp.log(mp.hyp1f1(0.5, 1.5, 20.0)))
+    row("n=1, a=1/2, b=3/2, x=20 (value)", t_lib, "mpmath dps=15", t_mp)
+
+    # 2. vector Bingham: value and gradient
+    x3 = np.array([3.0, 1.0, -2.0])
+    t_v = best_time(lambda: log_normalizer_eigvals(x3, 1, 3))
+    t_g = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 1.5, x3))
+    t_plain = None if args.quick else best_time(
+        lambda: refs.k1_series(x3, 1.5, dps=15), repeat=2)
+    row("k=1, p=3 (value)", t_v, "plain series (mpmath dps=15)", t_plain)
+    row("k=1, p=3 (value + gradient)", t_g, target="< 20 us")
+    x16 = np.linspace(30.0, 1.0, 16)
+    t_g16 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 2048.0, x16))
+    row("k=1, p=4096, 16 nonzero (value + gradient)", t_g16, target="< 20 us")
+    x64 = np.linspace(-20.0, 20.0, 64)
+    t_g64 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 32.0, x64))
+    row("k=1, p=64, full spectrum (value + gradient)", t_g64, target="< 20 us")
+
+    # 3. batches of 10,000 vector-Bingham inputs (per input)
+    rng = np.random.default_rng(0)
+    xb = rng.normal(scale=5.0, size=(10_000, 3))
+    t_b = best_time(lambda: log_hyp1f1(0.5, 1.5, xb), repeat=3)
+    row("k=1, p=3, batch of 10,000 (value, per input)", t_b / 10_000)
+    t_bg = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 1.5, xb), repeat=3)
+    row("k=1, p=3, batch of 10,000 (value + gradient, per input)",
+        t_bg / 10_000, target="< 20 us")
+    xb16 = rng.uniform(0.0, 30.0, size=(2_000, 16))
+    t_b16 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 2048.0, xb16),
+                      repeat=3)
+    row("k=1, p=4096, 16 nonzero, batch of 2,000 (value + gradient, per input)",
+        t_b16 / 2_000, target="< 20 us")
+
+    # 4. k > 1 series
+    x8 = np.array([2.0, 1.8, 1.5, 1.2, 1.0, 0.7, 0.4, 0.1])
+    t_k4 = best_time(lambda: log_normalizer_eigvals(x8, 4, 64), repeat=3)
+    t_k4p = None if args.quick else best_time(
+        lambda: refs.zonal(2.0, 32.0, x8[:4], dps=15), repeat=1, min_time=0)
+    row("k=4, p=64, 8 eigenvalues (value)", t_k4)
+    if t_k4p:
+        x4 = x8[:4]
+        t_k4s = best_time(lambda: log_normalizer_eigvals(x4, 4, 64), repeat=3)
+        row("k=4, p=64, 4 eigenvalues (value)", t_k4s,
+            "plain series (mpmath dps=15)", t_k4p)
+    t_g8 = best_time(lambda: grad_log_normalizer_eigvals(x8, 4, 64), repeat=3)
+    row("k=4, p=64, 8 eigenvalues (gradient)", t_g8)
+    e10 = np.arange(10.0)
+    t_3a = best_time(lambda: log_normalizer_eigvals(e10, 3, 10), repeat=3)
+    row("k=3, p=10, eigenvalues 0..9 (value)", t_3a, target="< 10 ms")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_3b = best_time(lambda: log_normalizer_eigvals(2 * e10, 3, 10),
+                         repeat=1, min_time=0)
+    row("k=3, p=10, eigenvalues 0,2,..,18 (value)", t_3b,
+        "Koev-Edelman C code, converged (published)", 20.0, target="< 0.1 s")
+
+    xh = np.array([60.0, 45.0, 30.0, 15.0])
+    t_h = best_time(lambda: value_and_grad_log_hyp1f1(2.0, 32.0, xh), repeat=3)
+    row("k=4, p=64, rank 4 at concentration 60 (holonomic, value + gradient)",
+        t_h)
+    xc = np.array([300.0, 120.0, 7.0])
+    t_hc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="holonomic"),
+                     repeat=3)
+    t_cc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="contour"), repeat=3)
+    row("k=3, p=4, x=[300,120,7] (holonomic vs the contour, value)", t_hc,
+        "contour (Kummer)", t_cc)
