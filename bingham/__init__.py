@@ -3,7 +3,8 @@
 The core package (numpy + numba; never imports torch).  Importing it compiles
 nothing: kernels are compiled on first use and cached on disk.
 """
-from . import special
+from . import grassmann, special, stats
+from .stats import matrix_bingham
 from .special import (
     AccuracyWarning,
     log_hyp1f1,
@@ -15,6 +16,9 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "special",
+    "stats",
+    "grassmann",
+    "matrix_bingham",
     "AccuracyWarning",
     "log_hyp1f1",
     "log_normalizer",
