@@ -3,7 +3,7 @@
 The core package (numpy + numba; never imports torch).  Importing it compiles
 nothing: kernels are compiled on first use and cached on disk.
 """
-from . import grassmann, special, stats
+from . import bounds, grassmann, routing, special, stats
 from .stats import matrix_bingham
 from .special import (
     AccuracyWarning,
@@ -17,6 +17,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "special",
     "stats",
+    "bounds",
+    "routing",
     "grassmann",
     "matrix_bingham",
     "AccuracyWarning",
