@@ -9,7 +9,9 @@ absolute time.  Sections (one module each):
 * ``bench_normalizer``: the normalizing constant against mpmath at double
   precision and a plain-Python transcription of the zonal series;
 * ``bench_distribution``: samplers, fit and Grassmann geometry against a
-  one-draw-at-a-time sampler, scipy's BFGS and numpy's batched SVD.
+  one-draw-at-a-time sampler, scipy's BFGS and numpy's batched SVD;
+* ``bench_routing``: the gating model's per-token statistics against a
+  dense numpy implementation.
 
 Targets from the issues are printed next to the measured times.  The table
 is written to ``benchmarks/results/latest.md`` (not committed).
@@ -23,9 +25,11 @@ sys.path.insert(0, HERE)
 
 import bench_distribution  # noqa: E402
 import bench_normalizer  # noqa: E402
+import bench_routing  # noqa: E402
 from _timing import fmt  # noqa: E402
 
-SECTIONS = {"normalizer": bench_normalizer, "distribution": bench_distribution}
+SECTIONS = {"normalizer": bench_normalizer, "distribution": bench_distribution,
+            "routing": bench_routing}
 
 
 def main():
