@@ -191,6 +191,33 @@ class BinghamGating:
         return res
 
     # -- bounds ---------------------------------------------------------
+    def report(self, X, *, top_k=1):
+        """Measured extremes over the tokens ``X`` beside the bounds.
+
+        Returns a list of dicts ``{"quantity", "measured", "bound",
+        "holds"}`` for the logit spread (max), smallest gate (min), entropy
+        (min) and top-k mass (max); ``holds`` compares with a relative
+        rounding allowance of 1e-9.
+        """
+        stt = self.statistics(X, top_k=top_k)
+        cert = self.certificate(top_k=top_k)
+        rows = [("logit spread (max)", np.nanmax(stt["spread"]), cert["R"],
+                 1),
+                ("smallest gate (min)", np.nanmin(stt["min_gate"]),
+                 cert["min_gate"], -1),
+                ("entropy, nats (min)", np.nanmin(stt["entropy"]),
+                 cert["entropy_floor"], -1),
+                (f"top-{top_k} mass (max)", np.nanmax(stt["topk_mass"]),
+                 cert["topk_mass_ceiling"], 1)]
+        out = []
+        for name, measured, bound, side in rows:
+            slack = 1e-9 * max(1.0, abs(bound))
+            holds = (measured <= bound + slack if side > 0
+                     else measured >= bound - slack)
+            out.append({"quantity": name, "measured": float(measured),
+                        "bound": float(bound), "holds": bool(holds)})
+        return out
+
     def logit_intervals(self):
         """``(lo, hi)``: every token's logits lie in these intervals."""
         return _bounds.logit_intervals(

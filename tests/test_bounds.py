@@ -273,3 +273,16 @@ def test_nan_handling():
     X = np.array([[1.0, 0.0, 0.0], [np.nan, 0.0, 0.0]])
     stt = model.statistics(X)
     assert np.isfinite(stt["entropy"][0]) and np.isnan(stt["entropy"][1])
+
+
+def test_report_lists_measured_values_beside_bounds():
+    rng = np.random.default_rng(11)
+    frames = list(g.random_uniform(10, 3, size=6, rng=12))
+    model = BinghamGating(frames, [rng.uniform(0, 8, 3) for _ in range(6)],
+                          tau=0.8)
+    X = g.random_uniform(10, 1, size=500, rng=13)
+    rows = model.report(X, top_k=2)
+    assert [r["quantity"] for r in rows][0] == "logit spread (max)"
+    assert all(r["holds"] for r in rows)
+    stt = model.statistics(X, top_k=2)
+    assert rows[2]["measured"] == stt["entropy"].min()
