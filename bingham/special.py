@@ -36,11 +36,20 @@ Methods
     size of the first correction, so it is only as good as the gaps between
     the k largest and the other eigenvalues are large.  Always reported with
     an :class:`AccuracyWarning`.
+``"isotropic"``
+    An isotropic Bingham concentration (``a = k/2``, ``b = p/2``, one
+    repeated nonzero eigenvalue ``lam`` of multiplicity ``m``) at any
+    concentration: the Haar expectation reduces to the ``min(k, m)``
+    principal angles (a Jacobi ensemble), whose integral de Bruijn's formula
+    turns into a Pfaffian of two-dimensional integrals, computed by
+    tanh-sinh quadrature (see :mod:`bingham._isotropic`).  Value and
+    gradient (no Hessian); up to 6 principal angles.  Its error estimate is
+    the change between two quadrature levels.
 ``"auto"``
     The contour where it applies, the series elsewhere; where the series
-    would exceed its work budget, the holonomic method if it applies, then
-    (Bingham case) the Laplace approximation, whichever error estimate is
-    the smallest.
+    would exceed its work budget, the holonomic method if it applies, the
+    isotropic method for a repeated eigenvalue, then (Bingham case) the
+    Laplace approximation, whichever error estimate is the smallest.
 
 Every evaluation carries an error estimate (``return_error=True``): for the
 contour, the difference of two nested trapezoidal sums plus rounding; for the
@@ -73,11 +82,16 @@ __all__ = [
 _METHODS = {"auto": _dispatch.AUTO, "series": _dispatch.SERIES,
             "contour": _dispatch.CONTOUR, "laplace": _dispatch.LAPLACE,
             "holonomic": _dispatch.HOLONOMIC}
+_USED_ISOTROPIC = 6   # Python-level method (bingham._isotropic)
 _USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
          _dispatch.USED_CONTOUR: "contour",
          _dispatch.USED_CLOSED_FORM: "closed form",
          _dispatch.USED_LAPLACE: "laplace",
-         _dispatch.USED_HOLONOMIC: "holonomic"}
+         _dispatch.USED_HOLONOMIC: "holonomic",
+         _USED_ISOTROPIC: "isotropic"}
+# the Pfaffian of the isotropic method loses accuracy beyond this many
+# principal angles
+_ISOTROPIC_MAX_ANGLES = 6
 _RTOL = 2.0 ** -53
 # strip pairs times variables the series may visit for one input (a few
 # seconds); beyond it the partial sum is returned with a warning
@@ -90,11 +104,14 @@ class AccuracyWarning(RuntimeWarning):
 
 
 def _method_code(method):
+    if method == "isotropic":
+        return _dispatch.LAPLACE   # placeholder run, replaced row by row
     try:
         return _METHODS[method]
     except (KeyError, TypeError):
         raise ValueError(
-            f"method must be one of {sorted(_METHODS)}, got {method!r}") from None
+            f"method must be one of {sorted(_METHODS) + ['isotropic']}, got "
+            f"{method!r}") from None
 
 
 def _real_array(value, name):
@@ -182,7 +199,13 @@ def _run(a, b, x, nder, method):
         out = _dispatch.evaluate_batch(fa, fb, safe_x, nder, code, _RTOL,
                                        _MAX_WORK)
     logF, grad, hess, err, status, used = out
-    if not status.any():  # every input evaluated to full accuracy, F > 0
+    if method in ("auto", "isotropic"):
+        _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
+                        used, forced=(method == "isotropic"))
+    nan_derivs = (nder >= 1 and np.isnan(grad).any()) or \
+        (nder >= 2 and np.isnan(hess).any())
+    if not status.any() and not nan_derivs:
+        # every input evaluated to full accuracy, F > 0
         if inf_rows is None:
             return logF, 1.0, grad, hess, err, used, lead, n
         sign = 1.0
@@ -212,11 +235,15 @@ def _run(a, b, x, nder, method):
         warnings.warn(
             f"1F1 of matrix argument: {int(bad.sum())} input(s) could not be "
             f"evaluated to full accuracy (largest estimated error of log F: "
-            f"{worst:.3g}); the series would need more work than allowed or "
-            f"did not converge", AccuracyWarning, stacklevel=3)
+            f"{worst:.3g}): the series would need more work than allowed, or "
+            f"the method that applies reaches less (see explain())",
+            AccuracyWarning, stacklevel=3)
     if nder >= 1:
         lost = np.isnan(grad).any(axis=1) & ~np.isnan(fx).any(axis=1) \
             & np.isfinite(logF)
+        if nder >= 2:
+            lost |= np.isnan(hess).any(axis=(1, 2)) \
+                & ~np.isnan(fx).any(axis=1) & np.isfinite(logF)
         if lost.any():
             warnings.warn(
                 f"1F1 of matrix argument: the derivatives of {int(lost.sum())} "
@@ -224,6 +251,60 @@ def _run(a, b, x, nder, method):
                 f"fine); they are returned as NaN", AccuracyWarning,
                 stacklevel=3)
     return logF, sign, grad, hess, err, used, lead, n
+
+
+def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
+                    forced):
+    """Replace, in place, the rows that are an isotropic Bingham
+    concentration (``a = k/2``, ``b = p/2``, one repeated nonzero eigenvalue)
+    and that the kernels could not evaluate to full accuracy (or all of them
+    when ``forced``) by the exact Pfaffian method of
+    :mod:`bingham._isotropic`.  Its Hessian is not available (NaN)."""
+    from . import _isotropic
+    N, n = x.shape
+    for r in range(N):
+        a2, b2 = 2.0 * fa[r], 2.0 * fb[r]
+        ok_params = (a2.is_integer() and b2.is_integer() and 1 <= a2 <= b2
+                     and n <= b2)
+        row = x[r]
+        nz = row[row != 0.0]
+        iso = (ok_params and nz.size >= 1 and np.all(nz == nz[0])
+               and np.isfinite(nz[0]))
+        if not iso:
+            if forced:
+                raise ValueError(
+                    "method='isotropic' needs the Bingham case a = k/2, b = "
+                    "p/2 with integer k <= p, n <= p, and one repeated nonzero "
+                    "eigenvalue")
+            continue
+        k, p, m, lam = int(a2), int(b2), nz.size, float(nz[0])
+        tol = 1e-12 * max(1.0, abs(logF[r]))
+        good = (status[r] & ~_dispatch.NEGATIVE) == _dispatch.OK and \
+            err[r] <= tol and not (nder >= 1 and np.isnan(grad[r]).any())
+        if good and not forced:
+            continue
+        lam2, k2, m2 = _isotropic._reduce(lam, k, m, p)[:3]
+        if min(k2, m2) > _ISOTROPIC_MAX_ANGLES:
+            if forced:
+                raise ValueError(
+                    f"method='isotropic' handles at most "
+                    f"{_ISOTROPIC_MAX_ANGLES} principal angles (min(k, m) after "
+                    f"reduction), got {min(k2, m2)}")
+            continue
+        v, d, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
+                                                      deriv=nder >= 1)
+        if not (e < err[r]) and not forced:
+            continue
+        logF[r] = v
+        err[r] = e
+        used[r] = _USED_ISOTROPIC
+        status[r] = _dispatch.OK if e <= 1e-12 * max(1.0, abs(v)) \
+            else _dispatch.NOT_CONVERGED
+        if nder >= 1:
+            rest = (k - d) / (p - m) if p > m else np.nan
+            grad[r] = np.where(row != 0.0, d / m, rest)
+        if nder >= 2:
+            hess[r] = np.nan
 
 
 def _shape(values, lead):
@@ -248,8 +329,8 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
     x : array_like, shape (..., n)
         Eigenvalues of the symmetric matrix argument.  Zero eigenvalues may be
         left out.  A scalar is read as ``n = 1``.
-    method : {"auto", "contour", "series", "holonomic", "laplace"}
-        See the module documentation.  ``"contour"`` raises ``ValueError``
+    method : {"auto", "contour", "series", "holonomic", "laplace", "isotropic"}
+        See the module documentation.  A forced method raises ``ValueError``
         where it does not apply.
     return_error : bool
         Also return an estimate of the absolute error of the log value.

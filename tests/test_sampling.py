@@ -39,6 +39,8 @@ MOMENT_CASES = [
     (10, 5, [10.0, 9.5, 9.0, 8.5, 8.0]),          # nearly isotropic
     (64, 4, [100.0, 95.0, 90.0, 85.0]),           # Gr(4, 64)
     (64, 4, [100.0, 90.0, 80.0, 70.0]),
+    (10, 5, [20.0] * 5),                          # isotropic (exact F too)
+    (64, 4, [100.0] * 4),
     (4096, 2, list(np.linspace(8.0, 0.5, 16))),   # low rank, high dimension
 ]
 
@@ -101,6 +103,8 @@ def test_the_two_envelopes_give_the_same_distribution(p, k, lam):
     (3, 1, [50.0], "auto"),
     (10, 5, [20.0, 19.0, 18.0, 17.0, 16.0], "auto"),
     (64, 4, [100.0, 95.0, 90.0, 85.0], "auto"),
+    (10, 5, [20.0] * 5, "auto"),
+    (64, 4, [100.0] * 4, "auto"),
     (6, 2, [6.0, 2.0, 1.0], "macg"),
 ])
 def test_acceptance_matches_theory(p, k, lam, method):

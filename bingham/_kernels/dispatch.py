@@ -184,10 +184,23 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
         grad[:] = np.nan
         hess[:, :] = np.nan
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
+    if status != OK:
+        # truncated before convergence: the last degree sum says nothing
+        # about the rest unless the sums already decay geometrically (ratio
+        # r < 1, remainder about last * r / (1 - r)); otherwise the missing
+        # part is unbounded
+        r = info[4]
+        if 0.0 < r < 1.0:
+            noise = max(noise, tail * r / (1.0 - r))
+        else:
+            noise = np.inf
     if F < 0.0:
         # 1F1 changes sign for some (a, b) (e.g. a > b, x < 0): log |F|
         status |= NEGATIVE
-    err = noise / abs(F)
+    # relative error of F -> absolute error of log F
+    rel = noise / abs(F)
+    err = math.log1p(rel) if rel < 1.0 else (np.inf if not math.isfinite(rel)
+                                             else math.log(1.0 + rel))
     logF = math.log(abs(F))
     if nder == 0:
         return logF, grad, hess, err, status
