@@ -11,7 +11,9 @@ absolute time.  Sections (one module each):
 * ``bench_distribution``: samplers, fit and Grassmann geometry against a
   one-draw-at-a-time sampler, scipy's BFGS and numpy's batched SVD;
 * ``bench_routing``: the gating model's per-token statistics against a
-  dense numpy implementation.
+  dense numpy implementation;
+* ``bench_torch``: the differentiable normalizer (custom op and torch-native
+  path, float32 and float64) against the numba core in the same run.
 
 Targets from the issues are printed next to the measured times.  The table
 is written to ``benchmarks/results/latest.md`` (not committed).
@@ -26,10 +28,11 @@ sys.path.insert(0, HERE)
 import bench_distribution  # noqa: E402
 import bench_normalizer  # noqa: E402
 import bench_routing  # noqa: E402
+import bench_torch  # noqa: E402
 from _timing import fmt  # noqa: E402
 
 SECTIONS = {"normalizer": bench_normalizer, "distribution": bench_distribution,
-            "routing": bench_routing}
+            "routing": bench_routing, "torch": bench_torch}
 
 
 def main():

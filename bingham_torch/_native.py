@@ -155,6 +155,28 @@ class _GradNative(torch.autograd.Function):
         return torch.einsum("...i,...ij->...j", gg, H), None
 
 
+class _SavedGrad(torch.autograd.Function):
+    """Returns the gradient computed in the forward pass; differentiating it
+    (double backward) evaluates the Hessian."""
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x, g, b):
+        return g
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, _, b = inputs
+        ctx.save_for_backward(x)
+        ctx.b = b
+
+    @staticmethod
+    def backward(ctx, gg):
+        (x,) = ctx.saved_tensors
+        H = contour_value_grad_hess(x.detach(), ctx.b, 2)[2]
+        return torch.einsum("...i,...ij->...j", gg, H), None, None
+
+
 class _ValueNative(torch.autograd.Function):
     generate_vmap_rule = True
 
@@ -166,15 +188,15 @@ class _ValueNative(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output):
         x, b = inputs
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, output[1])
         ctx.b = b
         ctx.mark_non_differentiable(output[1])
 
     @staticmethod
     def backward(ctx, gv, _gg):
-        (x,) = ctx.saved_tensors
-        # through a differentiable gradient, so double backward works
-        g = _GradNative.apply(x, ctx.b)
+        x, g = ctx.saved_tensors
+        # the saved gradient, made differentiable (double backward)
+        g = _SavedGrad.apply(x, g, ctx.b)
         return gv.unsqueeze(-1) * g, None
 
 

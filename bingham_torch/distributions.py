@@ -58,7 +58,10 @@ class MatrixBingham(Distribution):
     Notes
     -----
     ``batch_shape`` is the leading shape of the parameters, ``event_shape``
-    is ``(p, k)``.  ``mean`` is the mean projection ``E[X X^T]``
+    is ``(p, k)``.  Built from ``A``, ``log_prob`` and ``entropy`` are
+    differentiable everywhere (through ``A`` itself and its eigenvalues);
+    ``mean``, ``mode`` and the KL divergence go through the eigenvectors,
+    whose gradient torch leaves undefined (NaN) at repeated eigenvalues.  ``mean`` is the mean projection ``E[X X^T]``
     (``(..., p, p)``), the natural mean of a distribution on Gr(k, p).
     """
     arg_constraints = {"eigenvalues": constraints.independent(
@@ -77,7 +80,13 @@ class MatrixBingham(Distribution):
             scale = A.detach().abs().amax().clamp_min(1e-300)
             if ((A - A.mT).detach().abs().amax() > 1e-10 * scale).item():
                 raise ValueError("A must be symmetric")
-            eigenvalues, frame = torch.linalg.eigh(0.5 * (A + A.mT))
+            A = 0.5 * (A + A.mT)
+            # eigenvalues through eigvalsh (its gradient is defined at ties);
+            # log_prob uses A itself, so its gradient never goes through
+            # eigenvectors (whose gradient is undefined at repeated
+            # eigenvalues); mean, mode and KL use the eigenvectors
+            eigenvalues = torch.linalg.eigvalsh(A)
+            frame = torch.linalg.eigh(A)[1]
         elif eigenvalues is None or frame is None:
             raise ValueError("pass A, or both eigenvalues and frame")
         dtype = torch.promote_types(eigenvalues.dtype, frame.dtype)
@@ -100,6 +109,7 @@ class MatrixBingham(Distribution):
                              f"got {k!r}")
         if not stiefel.check(frame.detach()).all():
             raise ValueError("frame must have orthonormal columns")
+        self._dense = A.to(dtype) if A is not None else None
         batch = torch.broadcast_shapes(eigenvalues.shape[:-1],
                                        frame.shape[:-2])
         self.eigenvalues = eigenvalues.expand(batch + eigenvalues.shape[-1:])
@@ -110,6 +120,8 @@ class MatrixBingham(Distribution):
 
     @property
     def A(self):
+        if self._dense is not None:
+            return self._dense
         return (self.frame * self.eigenvalues.unsqueeze(-2)) @ self.frame.mT
 
     def expand(self, batch_shape, _instance=None):
@@ -119,6 +131,8 @@ class MatrixBingham(Distribution):
             batch_shape + self.eigenvalues.shape[-1:])
         new.frame = self.frame.expand(batch_shape + self.frame.shape[-2:])
         new.p, new.k = self.p, self.k
+        new._dense = None if self._dense is None else self._dense.expand(
+            batch_shape + self._dense.shape[-2:])
         super(MatrixBingham, new).__init__(batch_shape, self.event_shape,
                                            validate_args=False)
         new._validate_args = self._validate_args
@@ -171,8 +185,11 @@ class MatrixBingham(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        P = self.frame.mT @ value                          # (..., r, k)
-        quad = (self.eigenvalues.unsqueeze(-1) * P * P).sum((-1, -2))
+        if self._dense is not None:
+            quad = (value * (self._dense @ value)).sum((-1, -2))
+        else:
+            P = self.frame.mT @ value                      # (..., r, k)
+            quad = (self.eigenvalues.unsqueeze(-1) * P * P).sum((-1, -2))
         return quad - self.log_normalizer()
 
     def _numpy_params(self):
