@@ -9,6 +9,11 @@ from _timing import best_time
 
 
 def run(args, row):
+    run_normalizer(args, row)
+    run_routers(args, row)
+
+
+def run_normalizer(args, row):
     rng = np.random.default_rng(0)
     # 64 experts with 16 nonzero eigenvalues each in p = 4096 (k = 1)
     x = rng.uniform(0.0, 30.0, size=(64, 16))
@@ -43,3 +48,41 @@ def run(args, row):
         row(f"torch {impl} float64: forward + backward, 10,000 vector "
             f"normalizers (p=3)", t, "numba core value_and_grad", t_core,
             target="<= 2x the core" if impl == "core" else "")
+
+
+def run_routers(args, row):
+    """Issue #6: BinghamRouter forward + backward against the work it cannot
+    avoid (a linear map d -> E * rank, the weighted squares, a softmax with
+    top-k), and against SoftmaxTopKRouter; CPU float32."""
+    from bingham_torch import nn as bnn
+    T, d, E, r = (2048 if args.quick else 8192), 1024, 16, 8
+    h = torch.randn(T, d)
+    router = bnn.BinghamRouter(d, E, r, top_k=2)
+
+    def bingham():
+        out = router(h)
+        loss = out.weights.sum() + out.aux["load_balancing_loss"]
+        loss.backward()
+    W = torch.randn(d, E * r, requires_grad=True)
+    lam = torch.rand(E, r, requires_grad=True)
+
+    def floor():
+        x = h / h.norm(dim=-1, keepdim=True)
+        q = ((x @ W) ** 2).reshape(T, E, r)
+        logits = (q * lam).sum(-1)
+        p = torch.softmax(logits, -1)
+        v, i = p.topk(2, -1)
+        (v.sum() + p.mean()).backward()
+    soft = bnn.SoftmaxTopKRouter(d, E, top_k=2)
+
+    def softmax_router():
+        out = soft(h)
+        (out.weights.sum() + out.aux["load_balancing_loss"]).backward()
+    t_b = best_time(bingham, repeat=5)
+    t_f = best_time(floor, repeat=5)
+    t_s = best_time(softmax_router, repeat=5)
+    row(f"BinghamRouter fwd+bwd, T={T}, d={d}, E={E}, rank {r}, top-2", t_b,
+        "unavoidable work (linear d->E*rank, squares, softmax, top-k)", t_f,
+        target="within 1.3x (speed-up >= 0.77x)")
+    row(f"BinghamRouter fwd+bwd vs SoftmaxTopKRouter, T={T}", t_b,
+        "SoftmaxTopKRouter fwd+bwd", t_s)

@@ -1,0 +1,426 @@
+"""Mixture-of-Experts routers with one contract, and a sparse MoE layer.
+
+Every router maps ``hidden`` (``(..., d)``) to a :class:`RouterOutput`:
+fp32 (or float64) ``logits`` ``(T, E)``, ``weights`` and ``indices``
+``(T, top_k)`` (dense weights ``(T, E)`` and no indices when
+``top_k is None``), ``tokens_per_expert`` ``(E,)`` (a scatter-add, no host
+synchronisation) and ``aux``: the Switch load-balancing loss, the router
+z-loss, the mean routing entropy and, for the Bingham routers, the bound
+certificate of :mod:`bingham.bounds` for the current parameters (as
+tensors).
+
+Routers:
+
+* :class:`BinghamRouter`: expert ``e`` is a Bingham concentration
+  ``A_e = U_e diag(l_e) U_e^T`` (orthonormal ``U_e`` through a QR
+  parametrization, ``l_e = softplus`` of a parameter), tokens are unit
+  vectors, ``s_e = tau x^T A_e x - c log 1F1(1/2; d/2; tau l_e) + beta_e``.
+* :class:`EigenbasisRouter`: a shared orthonormal basis and per-expert
+  non-negative weights on the energy shares ``(u_j^T x)^2`` (the EMoE design).
+* :class:`SoftmaxTopKRouter`: a linear map and a softmax.
+
+All routers share the post-hoc knob ``temperature`` (a buffer dividing the
+final logits; entropy is monotone in it, see ``docs/bounds.md``), the
+auxiliary-loss-free selection ``bias`` (a buffer, used for selection only,
+updated by :meth:`Router.update_bias` outside autograd) and deterministic
+top-k selection (ties go to the lower expert index).
+"""
+from dataclasses import dataclass, field
+import math
+
+import torch
+from torch import nn
+import torch.nn.functional as Fn
+
+from scipy import optimize
+
+from . import functional as F
+
+__all__ = ["RouterOutput", "Router", "BinghamRouter", "EigenbasisRouter",
+           "SoftmaxTopKRouter", "MoELayer", "routing_metrics", "calibrate"]
+
+
+@dataclass
+class RouterOutput:
+    logits: torch.Tensor
+    weights: torch.Tensor
+    indices: torch.Tensor = None
+    tokens_per_expert: torch.Tensor = None
+    aux: dict = field(default_factory=dict)
+
+
+def _orthonormal(raw):
+    """Orthonormal columns from ``raw`` (``(..., d, r)``) by QR with the
+    signs of ``diag(R)`` made positive (smooth where ``raw`` has full
+    rank)."""
+    q, r = torch.linalg.qr(raw)
+    s = torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))
+    s = torch.where(s == 0, torch.ones_like(s), s)
+    return q * s.unsqueeze(-2)
+
+
+def _math_dtype(x):
+    return torch.float64 if x.dtype == torch.float64 else torch.float32
+
+
+class Router(nn.Module):
+    """Shared machinery: selection, weights, loads, auxiliary terms.
+
+    Subclasses implement :meth:`compute_logits` (``(T, d) -> (T, E)`` in the
+    math dtype) and may implement :meth:`logit_range` (per-expert logit
+    intervals valid for every token) to get a bound certificate.
+    """
+
+    def __init__(self, n_experts, top_k=None, *, bias_update_rate=0.0):
+        super().__init__()
+        if not (isinstance(n_experts, int) and n_experts >= 1):
+            raise ValueError(f"n_experts must be a positive integer, got "
+                             f"{n_experts!r}")
+        if top_k is not None and not (isinstance(top_k, int)
+                                      and 1 <= top_k <= n_experts):
+            raise ValueError(f"top_k must be None or an integer in [1, "
+                             f"{n_experts}], got {top_k!r}")
+        self.n_experts = n_experts
+        self.top_k = top_k
+        self.bias_update_rate = float(bias_update_rate)
+        self.register_buffer("temperature", torch.tensor(1.0))
+        self.register_buffer("bias", torch.zeros(n_experts))
+
+    def compute_logits(self, x):
+        raise NotImplementedError
+
+    def logit_range(self):
+        return None
+
+    def forward(self, hidden):
+        d = hidden.shape[-1]
+        x = hidden.reshape(-1, d).to(_math_dtype(hidden))
+        logits = self.compute_logits(x) / self.temperature.to(x.dtype)
+        T, E = logits.shape
+        probs = torch.softmax(logits, dim=-1)
+        aux = {}
+        if self.top_k is None:
+            weights = probs
+            indices = None
+            counts = probs.detach().sum(0)
+            frac = counts / max(T, 1)
+        else:
+            # selection: logits plus the balancing bias (no gradient), a
+            # stable sort so that ties go to the lower expert index
+            scores = logits.detach() + self.bias.to(logits.dtype)
+            order = torch.sort(scores, dim=-1, descending=True, stable=True)
+            indices = order.indices[:, : self.top_k]
+            w = probs.gather(-1, indices)
+            weights = w / w.sum(-1, keepdim=True)
+            counts = torch.zeros(E, dtype=logits.dtype, device=logits.device)
+            counts = counts.scatter_add(
+                0, indices.reshape(-1),
+                torch.ones(indices.numel(), dtype=logits.dtype,
+                           device=logits.device))
+            frac = counts / max(T * self.top_k, 1)
+        # Switch load balancing: E * sum_e f_e P_e, with f summing to 1
+        aux["load_balancing_loss"] = E * torch.sum(frac * probs.mean(0))
+        aux["z_loss"] = torch.logsumexp(logits, dim=-1).pow(2).mean()
+        ent = -(probs * torch.log_softmax(logits, -1)).sum(-1)
+        aux["entropy"] = ent.mean()
+        cert = self.certificate()
+        if cert is not None:
+            aux["certificate"] = cert
+        return RouterOutput(logits=logits, weights=weights, indices=indices,
+                            tokens_per_expert=counts, aux=aux)
+
+    @torch.no_grad()
+    def update_bias(self, tokens_per_expert):
+        """Auxiliary-loss-free balancing (outside autograd): raise the
+        selection bias of under-loaded experts and lower it for over-loaded
+        ones by ``bias_update_rate``, then re-centre.  The bias changes which
+        experts are selected, never the weights."""
+        load = tokens_per_expert.to(self.bias.dtype)
+        self.bias += self.bias_update_rate * torch.sign(load.mean() - load)
+        self.bias -= self.bias.mean()
+
+    def certificate(self, n_tokens=None):
+        """Bounds valid for every token at the current parameters (tensors,
+        no gradient): ``R``, ``min_gate``, ``entropy_floor`` (tight),
+        ``topk_mass_ceiling`` and, given ``n_tokens``,
+        ``collapse_probability``.  ``None`` for routers whose logits are not
+        bounded."""
+        rng = self.logit_range()
+        if rng is None:
+            return None
+        lo, hi = (t.detach() / self.temperature.to(t.dtype) for t in rng)
+        E = self.n_experts
+        R = hi.max() - lo.min()
+        g_min = 1.0 / (1.0 + (E - 1) * torch.exp(R))
+        out = {"R": R, "min_gate": g_min}
+        if E > 1:
+            m = torch.arange(1, E, dtype=R.dtype, device=R.device)
+            denom = m + (E - m) * torch.exp(-R)
+            out["entropy_floor"] = (torch.log(denom) + R - m * R / denom).min()
+        else:
+            out["entropy_floor"] = torch.zeros_like(R)
+        k = self.top_k or E
+        out["topk_mass_ceiling"] = k / (k + (E - k) * torch.exp(-R))
+        if n_tokens is not None:
+            out["collapse_probability"] = torch.clamp(
+                E * torch.exp(n_tokens * torch.log1p(-g_min)), max=1.0)
+        return out
+
+
+class BinghamRouter(Router):
+    """Bingham gating over unit-vector tokens.
+
+    Parameters
+    ----------
+    d_model, n_experts, rank : int
+        Expert concentrations of rank ``rank`` in ``R^d_model``.
+    top_k : int or None
+        Sparse selection, or dense gates.
+    normalizer : bool
+        Subtract ``log 1F1(1/2; d/2; tau l_e)`` (the Bayes posterior of a
+        Bingham mixture) or not.
+    shared_frame : bool
+        One orthonormal basis of ``rank`` directions for all experts (the
+        eigenbasis design); otherwise one frame per expert.
+    tau : float
+        Initial concentration scale (a buffer: the post-hoc knob).
+    learn_prior : bool
+        A learned log prior ``beta``.
+    init_concentration : float
+        Initial ``l_e`` (all equal).
+    bias_update_rate : float
+        Step of the auxiliary-loss-free balancing bias.
+    """
+
+    def __init__(self, d_model, n_experts, rank, *, top_k=None,
+                 normalizer=True, shared_frame=False, tau=1.0,
+                 learn_prior=False, init_concentration=4.0,
+                 bias_update_rate=0.0, generator=None):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+        if not (isinstance(rank, int) and 1 <= rank <= d_model):
+            raise ValueError(f"rank must be an integer in [1, d_model], got "
+                             f"{rank!r}")
+        self.d_model, self.rank = d_model, rank
+        self.normalizer = bool(normalizer)
+        self.shared_frame = bool(shared_frame)
+        shape = (d_model, rank) if shared_frame else (n_experts, d_model, rank)
+        self.frame_raw = nn.Parameter(torch.randn(shape, generator=generator))
+        # softplus^-1 of the initial concentration
+        c0 = math.log(math.expm1(init_concentration))
+        self.concentration_raw = nn.Parameter(
+            torch.full((n_experts, rank), c0)
+            + 0.1 * torch.randn((n_experts, rank), generator=generator))
+        self.log_prior = nn.Parameter(torch.zeros(n_experts),
+                                      requires_grad=learn_prior)
+        self.register_buffer("tau", torch.tensor(float(tau)))
+
+    def frames(self):
+        """Orthonormal expert frames ``(E, d, rank)`` (shared: ``(d,
+        rank)``)."""
+        return _orthonormal(self.frame_raw)
+
+    def concentrations(self):
+        return Fn.softplus(self.concentration_raw)
+
+    def _normalizers(self, dtype):
+        lam = (self.tau.to(dtype) * self.concentrations().to(dtype))
+        if not self.normalizer:
+            return torch.zeros(self.n_experts, dtype=dtype,
+                               device=lam.device)
+        # once per forward for the E experts, never per token
+        return F.log_normalizer_eigvals(lam, 1, self.d_model)
+
+    def compute_logits(self, x):
+        dtype = x.dtype
+        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        U = self.frames().to(dtype)
+        lam = self.concentrations().to(dtype)
+        if self.shared_frame:
+            proj = (xn @ U) ** 2                                  # (T, r)
+            q = proj @ lam.T                                      # (T, E)
+        else:
+            E, d, r = U.shape
+            proj = (xn @ U.permute(1, 0, 2).reshape(d, E * r)) ** 2
+            q = (proj.reshape(-1, E, r) * lam).sum(-1)
+        return self.tau.to(dtype) * q - self._normalizers(dtype) \
+            + self.log_prior.to(dtype)
+
+    def logit_range(self):
+        lam = self.tau * self.concentrations().detach()
+        off = -self._normalizers(lam.dtype).detach() + self.log_prior.detach()
+        lo = torch.zeros_like(off) if self.rank < self.d_model \
+            else lam.min(-1).values
+        return lo + off, lam.max(-1).values + off
+
+
+class EigenbasisRouter(Router):
+    """A shared orthonormal basis of ``n_basis`` directions; expert ``e``
+    scores a token by ``sum_j w_ej (u_j^T x)^2`` on its energy shares, with
+    non-negative weights ``w = softplus(raw)`` (the EMoE design)."""
+
+    def __init__(self, d_model, n_experts, n_basis, *, top_k=None,
+                 bias_update_rate=0.0, generator=None):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+        self.d_model, self.n_basis = d_model, n_basis
+        self.basis_raw = nn.Parameter(torch.randn((d_model, n_basis),
+                                                  generator=generator))
+        self.weight_raw = nn.Parameter(torch.randn((n_experts, n_basis),
+                                                   generator=generator))
+
+    def compute_logits(self, x):
+        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        U = _orthonormal(self.basis_raw).to(x.dtype)
+        return ((xn @ U) ** 2) @ Fn.softplus(self.weight_raw).to(x.dtype).T
+
+    def logit_range(self):
+        w = Fn.softplus(self.weight_raw).detach()
+        lo = torch.zeros(self.n_experts, dtype=w.dtype, device=w.device) \
+            if self.n_basis < self.d_model else w.min(-1).values
+        return lo, w.max(-1).values
+
+
+class SoftmaxTopKRouter(Router):
+    """A linear map ``d -> E``, softmax in fp32 (or float64), top-k with the
+    selected probabilities renormalized."""
+
+    def __init__(self, d_model, n_experts, *, top_k=None, bias=False,
+                 bias_update_rate=0.0):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+        self.gate = nn.Linear(d_model, n_experts, bias=bias)
+
+    def compute_logits(self, x):
+        return Fn.linear(x, self.gate.weight.to(x.dtype),
+                         None if self.gate.bias is None
+                         else self.gate.bias.to(x.dtype))
+
+
+def routing_metrics(out, n_tokens=None):
+    """Load statistics of one routing decision: ``tokens_per_expert``,
+    ``cv`` (std / mean of the loads), ``max_violation`` (max load / mean load
+    - 1), ``dead_experts`` (no token), ``mean_entropy``, ``topk_mass``
+    (mean total probability of the selected experts) and, with a capacity,
+    ``dropped_tokens`` (from the MoE layer's aux)."""
+    load = out.tokens_per_expert.detach()
+    mean = load.mean()
+    probs = torch.softmax(out.logits.detach(), -1)
+    res = {"tokens_per_expert": load,
+           "cv": load.std(unbiased=False) / mean.clamp_min(1e-30),
+           "max_violation": load.max() / mean.clamp_min(1e-30) - 1.0,
+           "dead_experts": (load == 0).sum(),
+           "mean_entropy": out.aux["entropy"].detach()}
+    if out.indices is not None:
+        res["topk_mass"] = probs.gather(-1, out.indices).sum(-1).mean()
+    if "dropped_tokens" in out.aux:
+        res["dropped_tokens"] = out.aux["dropped_tokens"]
+    return res
+
+
+class MoELayer(nn.Module):
+    """Experts (two-layer GELU MLPs) with sparse dispatch.
+
+    In top-k mode each expert computes only its tokens (gathered after a
+    sort by expert); with ``capacity_factor`` each expert takes at most
+    ``ceil(capacity_factor * T * top_k / E)`` tokens (first come, first
+    served in token order) and the rest are dropped (counted in
+    ``aux["dropped_tokens"]``).  Dense routers (``top_k=None``) mix all
+    experts.
+    """
+
+    def __init__(self, d_model, d_hidden, n_experts, router, *,
+                 capacity_factor=None, generator=None):
+        super().__init__()
+        if router.n_experts != n_experts:
+            raise ValueError("router.n_experts must equal n_experts")
+        self.router = router
+        self.n_experts = n_experts
+        self.capacity_factor = capacity_factor
+        s1, s2 = 1 / math.sqrt(d_model), 1 / math.sqrt(d_hidden)
+        self.w1 = nn.Parameter(s1 * torch.randn((n_experts, d_model, d_hidden),
+                                                generator=generator))
+        self.b1 = nn.Parameter(torch.zeros(n_experts, d_hidden))
+        self.w2 = nn.Parameter(s2 * torch.randn((n_experts, d_hidden, d_model),
+                                                generator=generator))
+        self.b2 = nn.Parameter(torch.zeros(n_experts, d_model))
+
+    def expert(self, e, x):
+        return Fn.gelu(x @ self.w1[e] + self.b1[e]) @ self.w2[e] + self.b2[e]
+
+    def forward(self, hidden):
+        shape = hidden.shape
+        x = hidden.reshape(-1, shape[-1])
+        out = self.router(hidden)
+        y = torch.zeros_like(x)
+        if out.indices is None:
+            for e in range(self.n_experts):
+                y = y + out.weights[:, e: e + 1].to(x.dtype) * self.expert(e, x)
+            return y.reshape(shape), out
+        T, k = out.indices.shape
+        flat_e = out.indices.reshape(-1)
+        flat_t = torch.arange(T, device=x.device).repeat_interleave(k)
+        flat_w = out.weights.reshape(-1)
+        order = torch.sort(flat_e, stable=True).indices
+        flat_e, flat_t, flat_w = flat_e[order], flat_t[order], flat_w[order]
+        counts = torch.bincount(flat_e, minlength=self.n_experts)
+        dropped = torch.zeros((), dtype=torch.long, device=x.device)
+        start = 0
+        for e, c in enumerate(counts.tolist()):
+            if c == 0:
+                continue
+            sl = slice(start, start + c)
+            start += c
+            tok, w = flat_t[sl], flat_w[sl]
+            if self.capacity_factor is not None:
+                cap = math.ceil(self.capacity_factor * T * k / self.n_experts)
+                dropped = dropped + max(0, c - cap)
+                tok, w = tok[:cap], w[:cap]
+            y = y.index_add(0, tok, w.unsqueeze(-1).to(x.dtype)
+                            * self.expert(e, x[tok]))
+        out.aux["dropped_tokens"] = dropped
+        return y.reshape(shape), out
+
+
+@torch.no_grad()
+def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
+              lo=1e-3, hi=1e3, iters=60):
+    """Set ``router.temperature`` so that the mean routing entropy (or the
+    mean top-k mass) on ``tokens`` reaches a target, by bisection in
+    ``log T``: per token the entropy is non-decreasing and the top-k mass
+    non-increasing in the temperature (``docs/bounds.md``), so their means
+    are too.  Returns ``{"temperature", "reached", "target"}``; when the
+    target lies outside what ``[lo, hi]`` can reach, the nearest end is used
+    and reported."""
+    if (target_entropy is None) == (target_topk_mass is None):
+        raise ValueError("give exactly one of target_entropy and "
+                         "target_topk_mass")
+    x = tokens.reshape(-1, tokens.shape[-1]).to(_math_dtype(tokens))
+    base = router.compute_logits(x).double()    # smooth for the root finder
+    k = router.top_k or 1
+    # the k largest gates are the k largest logits at every temperature
+    top = torch.sort(base, dim=-1, descending=True, stable=True).indices[:, :k]
+
+    def measure(T):
+        z = base / T
+        lse = torch.logsumexp(z, -1, keepdim=True)
+        p = torch.exp(z - lse)
+        if target_entropy is not None:
+            return (lse.squeeze(-1) - (p * z).sum(-1)).mean()
+        return p.gather(-1, top).sum(-1).mean()
+    target = target_entropy if target_entropy is not None else target_topk_mass
+    # f(log T) is increasing for the entropy, decreasing for the top-k mass
+    sign = 1.0 if target_entropy is not None else -1.0
+
+    def f(logT):
+        return sign * (float(measure(math.exp(logT))) - target)
+    a, b = math.log(lo), math.log(hi)
+    fa, fb = f(a), f(b)
+    if fa >= 0:
+        t = a
+    elif fb <= 0:
+        t = b
+    else:
+        # Brent's method on a monotone function: a handful of evaluations
+        t = optimize.brentq(f, a, b, xtol=1e-7, rtol=1e-9, maxiter=iters)
+    T = math.exp(t)
+    router.temperature.fill_(T)
+    return {"temperature": T, "reached": float(measure(T)),
+            "target": float(target)}

@@ -1,0 +1,217 @@
+"""Routers and the MoE layer: the output contract, determinism, gradients,
+compile, the eigenbasis equivalence, certificates, balancing, calibration,
+sparse dispatch, state_dict."""
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from bingham_torch import nn as bnn  # noqa: E402
+
+
+def routers(d=16, E=6, top_k=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [bnn.BinghamRouter(d, E, 3, top_k=top_k, generator=g),
+            bnn.BinghamRouter(d, E, 3, top_k=top_k, normalizer=False,
+                              shared_frame=True, generator=g),
+            bnn.EigenbasisRouter(d, E, 5, top_k=top_k, generator=g),
+            bnn.SoftmaxTopKRouter(d, E, top_k=top_k)]
+
+
+@pytest.mark.parametrize("i", range(4))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16,
+                                   torch.float64])
+def test_output_contract(i, dtype):
+    r = routers()[i]
+    h = torch.randn(3, 10, 16).to(dtype)
+    out = r(h)
+    math_dtype = torch.float64 if dtype == torch.float64 else torch.float32
+    assert out.logits.shape == (30, 6) and out.logits.dtype == math_dtype
+    assert out.weights.shape == (30, 2) and out.indices.shape == (30, 2)
+    torch.testing.assert_close(out.weights.sum(-1),
+                               torch.ones(30, dtype=math_dtype))
+    assert out.tokens_per_expert.sum().item() == 60
+    for key in ("load_balancing_loss", "z_loss", "entropy"):
+        assert out.aux[key].ndim == 0 and torch.isfinite(out.aux[key])
+    r.top_k = None
+    out = r(h)
+    assert out.indices is None and out.weights.shape == (30, 6)
+
+
+def test_ties_go_to_the_lower_index_and_selection_is_deterministic():
+    r = bnn.SoftmaxTopKRouter(8, 5, top_k=2)
+    with torch.no_grad():
+        r.gate.weight.zero_()
+    out = r(torch.randn(4, 8))
+    assert (out.indices == torch.tensor([0, 1])).all()
+    rb = routers()[0]
+    h = torch.randn(64, 16)
+    full = rb(h)
+    halves = [rb(h[:32]), rb(h[32:])]
+    assert torch.equal(full.indices, torch.cat([o.indices for o in halves]))
+    torch.testing.assert_close(full.weights,
+                               torch.cat([o.weights for o in halves]))
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_gradcheck_through_the_routers(i):
+    r = routers()[i].double()
+    h = torch.randn(5, 16, dtype=torch.float64, requires_grad=True)
+
+    def f(x):
+        out = r(x)
+        return (out.weights, out.aux["load_balancing_loss"],
+                out.aux["z_loss"], out.aux["entropy"])
+    assert torch.autograd.gradcheck(f, (h,))
+    params = [p for p in r.parameters() if p.requires_grad]
+    out = r(h.detach())
+    loss = out.weights.sum() + out.aux["z_loss"] + out.aux["entropy"]
+    grads = torch.autograd.grad(loss, params)
+    assert all(torch.isfinite(gp).all() for gp in grads)
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_compile_fullgraph(i):
+    r = routers()[i]
+    h = torch.randn(20, 16)
+    compiled = torch.compile(r, fullgraph=True, backend="aot_eager")
+    a, b = r(h), compiled(h)
+    torch.testing.assert_close(a.logits, b.logits)
+    assert torch.equal(a.indices, b.indices)
+
+
+def test_bingham_router_reproduces_the_eigenbasis_router():
+    e = bnn.EigenbasisRouter(16, 6, 5, top_k=2)
+    b = bnn.BinghamRouter(16, 6, 5, top_k=2, normalizer=False,
+                          shared_frame=True)
+    with torch.no_grad():
+        b.frame_raw.copy_(e.basis_raw)
+        b.concentration_raw.copy_(e.weight_raw)
+    h = torch.randn(50, 16)
+    torch.testing.assert_close(b(h).logits, e(h).logits, rtol=1e-6,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_certificates_are_never_violated(seed):
+    g = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    E = int(rng.integers(2, 9))
+    r = bnn.BinghamRouter(12, E, int(rng.integers(1, 5)), top_k=2,
+                          init_concentration=float(rng.uniform(0.5, 20)),
+                          tau=float(rng.uniform(0.2, 3)), generator=g,
+                          learn_prior=True).double()
+    with torch.no_grad():
+        r.log_prior.copy_(torch.tensor(rng.normal(0, 1, E)))
+    U = r.frames().detach()
+    # random tokens and the experts' own directions (the Ky Fan extremes)
+    h = torch.cat([torch.randn(300, 12, dtype=torch.float64),
+                   U.permute(0, 2, 1).reshape(-1, 12)])
+    out = r(h)
+    cert = out.aux["certificate"]
+    p = torch.softmax(out.logits, -1)
+    assert (out.logits.max(-1).values - out.logits.min(-1).values
+            <= cert["R"] + 1e-9).all()
+    assert (p.min(-1).values >= cert["min_gate"] * (1 - 1e-9)).all()
+    H = -(p * torch.log(p)).sum(-1)
+    assert (H >= cert["entropy_floor"] - 1e-9).all()
+    assert (p.topk(2, -1).values.sum(-1)
+            <= cert["topk_mass_ceiling"] + 1e-12).all()
+
+
+def test_balancing_bias_changes_selection_not_weights():
+    r = bnn.BinghamRouter(16, 4, 2, top_k=1, bias_update_rate=10.0)
+    h = torch.randn(200, 16)
+    out = r(h)
+    r.update_bias(out.tokens_per_expert)
+    assert abs(r.bias.sum().item()) < 1e-5
+    out2 = r(h)
+    torch.testing.assert_close(out2.logits, out.logits)
+    # the bias moved load towards the under-loaded experts
+    under = out.tokens_per_expert < out.tokens_per_expert.mean()
+    assert (out2.tokens_per_expert[under]
+            >= out.tokens_per_expert[under]).all()
+    # weights are probabilities of the selected experts, bias-free
+    probs = torch.softmax(out2.logits, -1).gather(-1, out2.indices)
+    torch.testing.assert_close(out2.weights, probs / probs.sum(-1,
+                                                               keepdim=True))
+
+
+def test_state_dict_round_trip():
+    r = routers()[0]
+    r.tau.fill_(2.5)
+    r.temperature.fill_(0.7)
+    r.bias.copy_(torch.arange(6.0) - 2.5)
+    sd = r.state_dict()
+    assert {"tau", "temperature", "bias"} <= set(sd)
+    r2 = routers(seed=9)[0]
+    r2.load_state_dict(sd)
+    h = torch.randn(30, 16)
+    torch.testing.assert_close(r(h).logits, r2(h).logits)
+
+
+def test_calibrate_reaches_targets_on_monotone_knobs():
+    r = bnn.BinghamRouter(16, 16, 4, top_k=2)
+    tokens = torch.randn(4096, 16)
+    res = bnn.calibrate(r, tokens, target_entropy=1.2)
+    assert abs(res["reached"] - 1.2) < 1e-6
+    assert abs(r(tokens).aux["entropy"].item() - 1.2) < 1e-4
+    res = bnn.calibrate(r, tokens, target_topk_mass=0.8)
+    assert abs(res["reached"] - 0.8) < 1e-6
+    # monotonicity that the bisection relies on
+    Hs = []
+    for T in np.geomspace(0.05, 20, 15):
+        r.temperature.fill_(float(T))
+        Hs.append(r(tokens).aux["entropy"].item())
+    assert np.all(np.diff(Hs) >= -1e-6)
+    with pytest.raises(ValueError):
+        bnn.calibrate(r, tokens)
+
+
+@pytest.mark.parametrize("top_k", [1, 2, None])
+def test_moe_layer_sparse_dispatch_matches_dense(top_k):
+    torch.manual_seed(3)
+    r = bnn.BinghamRouter(16, 5, 2, top_k=top_k)
+    layer = bnn.MoELayer(16, 24, 5, r)
+    h = torch.randn(40, 16)
+    y, out = layer(h)
+    ref = torch.zeros_like(h)
+    W = torch.zeros(40, 5)
+    if top_k is None:
+        W = out.weights
+    else:
+        W.scatter_(1, out.indices, out.weights)
+    for e in range(5):
+        ref += W[:, e: e + 1] * layer.expert(e, h)
+    torch.testing.assert_close(y, ref, rtol=1e-5, atol=1e-6)
+    y.sum().backward()
+    assert layer.w1.grad is not None and r.frame_raw.grad is not None
+
+
+def test_capacity_drops_and_metrics():
+    torch.manual_seed(4)
+    r = bnn.SoftmaxTopKRouter(8, 4, top_k=1)
+    with torch.no_grad():
+        r.gate.weight.zero_()
+        r.gate.weight[0, 0] = 10.0          # expert 0 wants everything
+    layer = bnn.MoELayer(8, 8, 4, r, capacity_factor=1.0)
+    h = torch.randn(64, 8).abs()
+    y, out = layer(h)
+    m = bnn.routing_metrics(out)
+    load0 = int(out.tokens_per_expert[0])
+    assert m["dropped_tokens"].item() == max(0, load0 - math.ceil(64 / 4))
+    assert m["dead_experts"].item() >= 1
+    assert m["max_violation"].item() > 1.0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="top_k"):
+        bnn.BinghamRouter(8, 4, 2, top_k=5)
+    with pytest.raises(ValueError, match="rank"):
+        bnn.BinghamRouter(8, 4, 9)
+    with pytest.raises(ValueError, match="n_experts"):
+        bnn.SoftmaxTopKRouter(8, 0)
+    with pytest.raises(ValueError, match="n_experts"):
+        bnn.MoELayer(8, 8, 3, bnn.SoftmaxTopKRouter(8, 4))
