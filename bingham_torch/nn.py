@@ -24,6 +24,11 @@ final logits; entropy is monotone in it, see ``docs/bounds.md``), the
 auxiliary-loss-free selection ``bias`` (a buffer, used for selection only,
 updated by :meth:`Router.update_bias` outside autograd) and deterministic
 top-k selection (ties go to the lower expert index).
+
+Under ``torch.distributed`` (an initialized process group with more than one
+rank) the loads and the mean probabilities of the load-balancing loss are
+all-reduced, so balancing and the auxiliary-loss-free bias see the global
+batch (``distributed=False`` turns this off).
 """
 from dataclasses import dataclass, field
 import math
@@ -59,6 +64,31 @@ def _orthonormal(raw):
     return q * s.unsqueeze(-2)
 
 
+def _distributed():
+    dist = torch.distributed
+    return dist.is_available() and dist.is_initialized() \
+        and dist.get_world_size() > 1
+
+
+def _global_sum(t, differentiable):
+    """Sum over the ranks of a process group (identity without one); the
+    differentiable form carries gradients back to every rank."""
+    if not _distributed():
+        return t
+    if differentiable:
+        # its backward sums the upstream gradients of all ranks: with the
+        # same global loss on every rank, DDP's gradient averaging then
+        # gives exactly the single-process gradient
+        import warnings
+        from torch.distributed.nn.functional import all_reduce
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return all_reduce(t)
+    t = t.clone()
+    torch.distributed.all_reduce(t)
+    return t
+
+
 def _math_dtype(x):
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
@@ -71,8 +101,10 @@ class Router(nn.Module):
     intervals valid for every token) to get a bound certificate.
     """
 
-    def __init__(self, n_experts, top_k=None, *, bias_update_rate=0.0):
+    def __init__(self, n_experts, top_k=None, *, bias_update_rate=0.0,
+                 distributed=True):
         super().__init__()
+        self.distributed = bool(distributed)
         if not (isinstance(n_experts, int) and n_experts >= 1):
             raise ValueError(f"n_experts must be a positive integer, got "
                              f"{n_experts!r}")
@@ -103,7 +135,6 @@ class Router(nn.Module):
             weights = probs
             indices = None
             counts = probs.detach().sum(0)
-            frac = counts / max(T, 1)
         else:
             # selection: logits plus the balancing bias (no gradient), a
             # stable sort so that ties go to the lower expert index
@@ -117,9 +148,20 @@ class Router(nn.Module):
                 0, indices.reshape(-1),
                 torch.ones(indices.numel(), dtype=logits.dtype,
                            device=logits.device))
-            frac = counts / max(T * self.top_k, 1)
+        # statistics over the global batch when a process group is running
+        # (loads, and the mean probabilities with their gradient)
+        sync = self.distributed and _distributed()
+        if sync:
+            counts = _global_sum(counts, False)
+        n_tok = torch.as_tensor(float(T), dtype=logits.dtype,
+                                device=logits.device)
+        psum = probs.sum(0)
+        if sync:
+            n_tok = _global_sum(n_tok, False)
+            psum = _global_sum(psum, True)
+        frac = counts / counts.sum().clamp_min(1e-30)
         # Switch load balancing: E * sum_e f_e P_e, with f summing to 1
-        aux["load_balancing_loss"] = E * torch.sum(frac * probs.mean(0))
+        aux["load_balancing_loss"] = E * torch.sum(frac * psum / n_tok)
         aux["z_loss"] = torch.logsumexp(logits, dim=-1).pow(2).mean()
         ent = -(probs * torch.log_softmax(logits, -1)).sum(-1)
         aux["entropy"] = ent.mean()
