@@ -41,7 +41,8 @@ from scipy import optimize
 
 from . import functional as F
 
-__all__ = ["RouterOutput", "Router", "BinghamRouter", "EigenbasisRouter",
+__all__ = ["RouterOutput", "Router", "BinghamRouter",
+           "UncertainBinghamRouter", "EigenbasisRouter",
            "SoftmaxTopKRouter", "MoELayer", "routing_metrics", "calibrate"]
 
 
@@ -293,6 +294,82 @@ class BinghamRouter(Router):
         lo = torch.zeros_like(off) if self.rank < self.d_model \
             else lam.min(-1).values
         return lo + off, lam.max(-1).values + off
+
+
+class UncertainBinghamRouter(BinghamRouter):
+    """Uncertainty-aware Bingham routing (an amortized variational
+    posterior).
+
+    Each token gets a Bingham posterior over directions,
+    ``q = MB(kappa(h) u u^T)`` with ``u = h / |h|`` and a learned
+    concentration ``kappa(h) = softplus(w . h + c)``.  The gates are the
+    exact posterior predictive of the Bingham mixture::
+
+        g_e  propto  pi_e E_q[f_e(x)] = pi_e 1F1(A_q + tau A_e) / (1F1(A_q) 1F1(tau A_e)),
+
+    with ``1F1(A_q + tau A_e)`` from the eigenvalues of the small matrix
+    ``D^1/2 B^T B D^1/2`` (``B = [u, U_e]``, ``D = diag(kappa, tau l_e)``),
+    so ``logits_e = log 1F1(A_q + tau A_e) - log 1F1(tau A_e) + beta_e``.  A
+    broad posterior (``kappa -> 0``) gives the prior gates; a sharp one
+    recovers :class:`BinghamRouter`.  ``aux["kl"]`` is the mean
+    ``KL(q || uniform)`` over the tokens, to be added to the loss.
+
+    Cost: one normalizer per token and expert (``T E`` evaluations of a
+    rank-``(rank + 1)`` vector Bingham), unlike the plain router's ``E``.
+    """
+
+    def __init__(self, d_model, n_experts, rank, **kwargs):
+        kwargs.setdefault("normalizer", True)
+        if not kwargs["normalizer"]:
+            raise ValueError("normalizer must be True: the posterior "
+                             "predictive needs the experts' normalizers")
+        super().__init__(d_model, n_experts, rank, **kwargs)
+        self.kappa = nn.Linear(d_model, 1)
+        with torch.no_grad():
+            self.kappa.weight.zero_()
+            self.kappa.bias.fill_(math.log(math.expm1(10.0)))
+
+    def token_concentration(self, x):
+        return Fn.softplus(self.kappa(x.to(self.kappa.weight.dtype))
+                           .to(x.dtype)).squeeze(-1)
+
+    def compute_logits(self, x):
+        dtype = x.dtype
+        T = x.shape[0]
+        E, r, d = self.n_experts, self.rank, self.d_model
+        u = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        kap = self.token_concentration(x)                        # (T,)
+        U = self.frames().to(dtype)
+        lam = self.tau.to(dtype) * self.concentrations().to(dtype)  # (E, r)
+        if self.shared_frame:
+            c = (u @ U).unsqueeze(1).expand(T, E, r)             # (T, E, r)
+        else:
+            c = torch.einsum("td,edr->ter", u, U)
+        sl = torch.sqrt(lam)                                     # (E, r)
+        sk = torch.sqrt(kap)[:, None]                            # (T, 1)
+        M = torch.zeros(T, E, r + 1, r + 1, dtype=dtype, device=x.device)
+        off = sk[..., None] * c * sl                             # (T, E, r)
+        M = M + torch.diag_embed(torch.cat(
+            [kap[:, None, None].expand(T, E, 1), lam.expand(T, E, r)], -1))
+        M[..., 0, 1:] = off
+        M[..., 1:, 0] = off
+        ev = torch.linalg.eigvalsh(M).clamp_min(0.0)
+        logF_joint = F.log_normalizer_eigvals(ev, 1, d)          # (T, E)
+        return logF_joint - self._normalizers(dtype) \
+            + self.log_prior.to(dtype)
+
+    def forward(self, hidden):
+        out = super().forward(hidden)
+        x = hidden.reshape(-1, hidden.shape[-1]).to(_math_dtype(hidden))
+        kap = self.token_concentration(x).unsqueeze(-1)
+        # KL(MB(kappa u u^T) || uniform) = kappa g(kappa) - log F(kappa)
+        logF = F.log_normalizer_eigvals(kap, 1, self.d_model)
+        g = F.grad_log_normalizer_eigvals(kap, 1, self.d_model)
+        out.aux["kl"] = (kap.squeeze(-1) * g.squeeze(-1) - logF).mean()
+        return out
+
+    def logit_range(self):
+        return None
 
 
 class EigenbasisRouter(Router):

@@ -215,3 +215,67 @@ def test_bad_arguments():
         bnn.SoftmaxTopKRouter(8, 0)
     with pytest.raises(ValueError, match="n_experts"):
         bnn.MoELayer(8, 8, 3, bnn.SoftmaxTopKRouter(8, 4))
+
+
+def _uncertain(kappa_bias=None, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    r = bnn.UncertainBinghamRouter(8, 4, 2, top_k=2, learn_prior=True,
+                                   generator=g).double()
+    with torch.no_grad():
+        r.log_prior.copy_(torch.tensor([0.3, -0.2, 0.5, 0.0]))
+        if kappa_bias is not None:
+            r.kappa.bias.fill_(kappa_bias)
+    return r
+
+
+def test_uncertain_router_is_the_exact_posterior_predictive():
+    from bingham import special
+    from bingham.stats import matrix_bingham as mb
+    r = _uncertain()
+    h = torch.randn(3, 8, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(1))
+    out = r(h)
+    U = r.frames().detach().numpy()
+    lam = (r.tau * r.concentrations()).detach().numpy()
+    logFe = np.array([special.log_normalizer_eigvals(lam[e], 1, 8)
+                      for e in range(4)])
+    for t in range(3):
+        u = (h[t] / h[t].norm()).numpy()
+        kap = float(r.token_concentration(h[t:t + 1]).detach())
+        q = mb(k=1, eigenvalues=np.array([kap]), frame=u[:, None])
+        X = q.rvs(100_000, rng=t)[..., 0]
+        fe = np.exp(np.stack([((X @ U[e]) ** 2 * lam[e]).sum(-1)
+                              for e in range(4)], -1) - logFe)
+        mc, se = np.log(fe.mean(0)), fe.std(0) / fe.mean(0) / np.sqrt(len(X))
+        pred = (out.logits[t] - r.log_prior).detach().numpy() \
+            - q.log_normalizer()
+        assert np.all(np.abs(mc - pred) < 5 * se + 1e-9)
+        # KL(q || uniform) is minus the entropy of q
+    kap = r.token_concentration(h).detach().numpy()
+    ent = [mb(k=1, eigenvalues=np.array([k]), frame=np.eye(8)[:, :1]).entropy()
+           for k in kap]
+    np.testing.assert_allclose(out.aux["kl"].item(), -np.mean(ent),
+                               rtol=1e-10)
+
+
+def test_uncertain_router_limits_and_gradients():
+    h = torch.randn(6, 8, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(2))
+    broad = _uncertain(kappa_bias=-30.0)             # kappa ~ 1e-13
+    p = torch.softmax(broad(h).logits, -1)
+    prior = torch.softmax(broad.log_prior, -1)
+    torch.testing.assert_close(p, prior.expand_as(p), atol=1e-9, rtol=0)
+    sharp = _uncertain(kappa_bias=2e4)
+    plain = bnn.BinghamRouter(8, 4, 2, top_k=2, learn_prior=True).double()
+    plain.load_state_dict({k: v for k, v in sharp.state_dict().items()
+                           if not k.startswith("kappa")})
+    torch.testing.assert_close(torch.softmax(sharp(h).logits, -1),
+                               torch.softmax(plain(h).logits, -1),
+                               atol=2e-3, rtol=0)
+    r = _uncertain()
+    x = h[:3].clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda y: r(y).logits, (x,))
+    out = r(h)
+    (out.weights.sum() + out.aux["kl"]).backward()
+    assert torch.isfinite(r.kappa.weight.grad).all()
+    assert torch.isfinite(r.concentration_raw.grad).all()
