@@ -231,19 +231,33 @@ class BinghamRouter(Router):
         A learned log prior ``beta``.
     init_concentration : float
         Initial ``l_e`` (all equal).
+    token_rank : int
+        ``1``: tokens are unit vectors ``h / |h|``; ``k > 1``: tokens are the
+        k-dimensional subspaces spanned by ``h`` and ``k - 1`` learned linear
+        maps of it (the normalizer is then ``log 1F1(k/2; d/2; tau l_e)``).
     bias_update_rate : float
         Step of the auxiliary-loss-free balancing bias.
     """
 
     def __init__(self, d_model, n_experts, rank, *, top_k=None,
-                 normalizer=True, shared_frame=False, tau=1.0,
+                 normalizer=True, shared_frame=False, token_rank=1, tau=1.0,
                  learn_prior=False, init_concentration=4.0,
-                 bias_update_rate=0.0, generator=None):
-        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+                 bias_update_rate=0.0, distributed=True, generator=None):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
+                         distributed=distributed)
         if not (isinstance(rank, int) and 1 <= rank <= d_model):
             raise ValueError(f"rank must be an integer in [1, d_model], got "
                              f"{rank!r}")
+        if not (isinstance(token_rank, int) and 1 <= token_rank < d_model):
+            raise ValueError(f"token_rank must be an integer in [1, d_model), "
+                             f"got {token_rank!r}")
         self.d_model, self.rank = d_model, rank
+        self.token_rank = token_rank
+        if token_rank > 1:
+            # tokens span [h, W_1 h, ..., W_(k-1) h]
+            self.token_maps = nn.Parameter(
+                torch.randn((token_rank - 1, d_model, d_model),
+                            generator=generator) / math.sqrt(d_model))
         self.normalizer = bool(normalizer)
         self.shared_frame = bool(shared_frame)
         shape = (d_model, rank) if shared_frame else (n_experts, d_model, rank)
@@ -271,29 +285,44 @@ class BinghamRouter(Router):
             return torch.zeros(self.n_experts, dtype=dtype,
                                device=lam.device)
         # once per forward for the E experts, never per token
-        return F.log_normalizer_eigvals(lam, 1, self.d_model)
+        return F.log_normalizer_eigvals(lam, self.token_rank, self.d_model)
+
+    def tokens(self, x):
+        """Token frames: unit vectors ``(T, d, 1)``, or with ``token_rank =
+        k > 1`` orthonormal frames of ``[h, W_1 h, ..., W_(k-1) h]``."""
+        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        if self.token_rank == 1:
+            return xn.unsqueeze(-1)
+        cols = [x] + [x @ W.to(x.dtype).T for W in self.token_maps]
+        return _orthonormal(torch.stack(cols, -1))
 
     def compute_logits(self, x):
         dtype = x.dtype
-        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        X = self.tokens(x)                                        # (T, d, k)
         U = self.frames().to(dtype)
         lam = self.concentrations().to(dtype)
+        T, d, k = X.shape
+        flat = X.mT.reshape(T * k, d)
         if self.shared_frame:
-            proj = (xn @ U) ** 2                                  # (T, r)
+            proj = ((flat @ U) ** 2).reshape(T, k, -1).sum(1)     # (T, r)
             q = proj @ lam.T                                      # (T, E)
         else:
-            E, d, r = U.shape
-            proj = (xn @ U.permute(1, 0, 2).reshape(d, E * r)) ** 2
-            q = (proj.reshape(-1, E, r) * lam).sum(-1)
+            E, _, r = U.shape
+            proj = (flat @ U.permute(1, 0, 2).reshape(d, E * r)) ** 2
+            q = (proj.reshape(T, k, E, r).sum(1) * lam).sum(-1)
         return self.tau.to(dtype) * q - self._normalizers(dtype) \
             + self.log_prior.to(dtype)
 
     def logit_range(self):
+        """Ky Fan: the sums of the k smallest and k largest eigenvalues of
+        ``tau A_e`` (zeros included) bound ``tau tr(X^T A_e X)``."""
         lam = self.tau * self.concentrations().detach()
         off = -self._normalizers(lam.dtype).detach() + self.log_prior.detach()
-        lo = torch.zeros_like(off) if self.rank < self.d_model \
-            else lam.min(-1).values
-        return lo + off, lam.max(-1).values + off
+        k, d, r = self.token_rank, self.d_model, self.rank
+        zeros = torch.zeros(lam.shape[0], min(d - r, k), dtype=lam.dtype,
+                            device=lam.device)
+        full = torch.sort(torch.cat([lam, zeros], -1), -1).values
+        return full[:, :k].sum(-1) + off, full[:, -k:].sum(-1) + off
 
 
 class UncertainBinghamRouter(BinghamRouter):
@@ -320,6 +349,9 @@ class UncertainBinghamRouter(BinghamRouter):
 
     def __init__(self, d_model, n_experts, rank, **kwargs):
         kwargs.setdefault("normalizer", True)
+        if kwargs.get("token_rank", 1) != 1:
+            raise ValueError("token_rank must be 1 for the uncertainty-aware "
+                             "router (a posterior over directions)")
         if not kwargs["normalizer"]:
             raise ValueError("normalizer must be True: the posterior "
                              "predictive needs the experts' normalizers")

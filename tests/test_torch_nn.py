@@ -17,10 +17,12 @@ def routers(d=16, E=6, top_k=2, seed=0):
             bnn.BinghamRouter(d, E, 3, top_k=top_k, normalizer=False,
                               shared_frame=True, generator=g),
             bnn.EigenbasisRouter(d, E, 5, top_k=top_k, generator=g),
-            bnn.SoftmaxTopKRouter(d, E, top_k=top_k)]
+            bnn.SoftmaxTopKRouter(d, E, top_k=top_k),
+            bnn.BinghamRouter(d, E, 3, top_k=top_k, token_rank=2,
+                              generator=g)]
 
 
-@pytest.mark.parametrize("i", range(4))
+@pytest.mark.parametrize("i", range(5))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16,
                                    torch.float64])
 def test_output_contract(i, dtype):
@@ -55,7 +57,7 @@ def test_ties_go_to_the_lower_index_and_selection_is_deterministic():
                                torch.cat([o.weights for o in halves]))
 
 
-@pytest.mark.parametrize("i", range(4))
+@pytest.mark.parametrize("i", range(5))
 def test_gradcheck_through_the_routers(i):
     r = routers()[i].double()
     h = torch.randn(5, 16, dtype=torch.float64, requires_grad=True)
@@ -72,7 +74,7 @@ def test_gradcheck_through_the_routers(i):
     assert all(torch.isfinite(gp).all() for gp in grads)
 
 
-@pytest.mark.parametrize("i", range(4))
+@pytest.mark.parametrize("i", range(5))
 def test_compile_fullgraph(i):
     r = routers()[i]
     h = torch.randn(20, 16)
@@ -94,14 +96,17 @@ def test_bingham_router_reproduces_the_eigenbasis_router():
                                atol=1e-6)
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_certificates_are_never_violated(seed):
     g = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     E = int(rng.integers(2, 9))
+    token_rank = 1 if seed < 5 else 2
+    scale = 1.0 if token_rank == 1 else 0.2
     r = bnn.BinghamRouter(12, E, int(rng.integers(1, 5)), top_k=2,
                           init_concentration=float(rng.uniform(0.5, 20)),
-                          tau=float(rng.uniform(0.2, 3)), generator=g,
+                          tau=scale * float(rng.uniform(0.2, 3)),
+                          token_rank=token_rank, generator=g,
                           learn_prior=True).double()
     with torch.no_grad():
         r.log_prior.copy_(torch.tensor(rng.normal(0, 1, E)))
@@ -211,6 +216,10 @@ def test_bad_arguments():
         bnn.BinghamRouter(8, 4, 2, top_k=5)
     with pytest.raises(ValueError, match="rank"):
         bnn.BinghamRouter(8, 4, 9)
+    with pytest.raises(ValueError, match="token_rank"):
+        bnn.BinghamRouter(8, 4, 2, token_rank=8)
+    with pytest.raises(ValueError, match="token_rank"):
+        bnn.UncertainBinghamRouter(8, 4, 2, token_rank=2)
     with pytest.raises(ValueError, match="n_experts"):
         bnn.SoftmaxTopKRouter(8, 0)
     with pytest.raises(ValueError, match="n_experts"):
