@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	# torch is pinned to the CPU build that this machine ships; other
 	# versions pull several GB of CUDA wheels.
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test,torch]"
+	$(PY) -m pip install --quiet -e ".[test,torch,demo]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,7 +1,7 @@
-"""Command-line entry point: ``bingham demo``.
+"""``python -m bingham normalizer``: the core's command line (no torch).
 
-Until the routing study exists (issue #8), the demo prints, for a sweep of
-the concentration scale ``tau``, the Matrix Bingham log-normalizer
+Prints, for a sweep of the concentration scale ``tau``, the Matrix Bingham
+log-normalizer
 ``log 1F1(k/2; p/2; tau * L)``, the entropy relative to Haar measure and
 the method that produced the value, with its error estimate.
 """
@@ -54,11 +54,12 @@ def main(argv=None):
         prog="bingham",
         description="Matrix Bingham distributions: normalizing constants and demos.")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="concentration sweep of the normalizer")
+    demo = sub.add_parser("normalizer",
+                          help="concentration sweep of the normalizer")
     demo.add_argument("--taus", default="0,0.1,1,5,1000,1e5",
                       help="comma-separated concentration scales")
     args = parser.parse_args(argv)
-    if args.command == "demo":
+    if args.command == "normalizer":
         return _demo(args)
     return 2  # pragma: no cover (argparse rejects unknown commands)
 

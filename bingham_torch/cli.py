@@ -1,0 +1,36 @@
+"""The ``bingham`` command: ``bingham demo`` (the synthetic routing study,
+``make demo``) and ``bingham normalizer`` (a concentration sweep of the
+normalizer, from the core)."""
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="bingham", description="Matrix Bingham distributions: demos.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="synthetic routing study: trains MoEs "
+                          "with each router, writes a report and figures")
+    demo.add_argument("--out", default="demo-output",
+                      help="output folder (default: demo-output)")
+    demo.add_argument("--long", action="store_true",
+                      help="larger data, more seeds and steps (minutes)")
+    demo.add_argument("--seeds", type=int, default=None)
+    demo.add_argument("--steps", type=int, default=None)
+    norm = sub.add_parser("normalizer", help="concentration sweep of the "
+                          "log-normalizer (core only)")
+    norm.add_argument("--taus", default="0,0.1,1,5,1000,1e5",
+                      help="comma-separated concentration scales")
+    args = parser.parse_args(argv)
+    if args.command == "normalizer":
+        from bingham.__main__ import _demo
+        return _demo(args)
+    from .demo import run
+    path = run(args.out, long=args.long, seeds=args.seeds, steps=args.steps)
+    print(open(path).read())
+    print(f"report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
