@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench accuracy clean
+DOCS_STAMP := $(VENV)/.docs-installed
+
+.PHONY: demo test test-fast bench accuracy docs clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +17,15 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[test,torch,demo]"
 	touch $(STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,torch,demo,docs]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $(DOCS_STAMP)
+
+# the site, with the notebooks executed at build time; warnings are errors
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 demo: $(STAMP)
 	$(VENV)/bin/bingham demo

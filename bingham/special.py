@@ -494,8 +494,8 @@ def log_normalizer_eigvals(eigenvalues, k, p, *, method="auto",
         Frame size, ``1 <= k <= p``.
     p : int
         Ambient dimension.
-
-    See :func:`log_hyp1f1` for ``method``, ``return_error``, accuracy.
+    method, return_error
+        As in :func:`log_hyp1f1` (which also states the accuracy).
     """
     a, b, ev = _bingham_args(eigenvalues, k, p)
     return log_hyp1f1(a, b, ev, method=method, return_error=return_error)
