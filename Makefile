@@ -37,6 +37,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,torch,demo,bench]"
 	$(PY) benchmarks/run.py
 
 accuracy: $(STAMP)

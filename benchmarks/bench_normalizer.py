@@ -36,6 +36,11 @@ def run(args, row):
         lambda: refs.k1_series(x3, 1.5, dps=15), repeat=2)
     row("k=1, p=3 (value)", t_v, "plain series (mpmath dps=15)", t_plain)
     row("k=1, p=3 (value + gradient)", t_g, target="< 20 us")
+    x10 = np.linspace(10.0, 0.0, 10)
+    t_g10 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 5.0, x10))
+    row("k=1, p=10 (value + gradient, 1e-13 relative)", t_g10,
+        "Chen & Tanaka 2020, published: 1-7 ms at 2e-11 (as cited in "
+        "issue #2)", 1e-3)
     x16 = np.linspace(30.0, 1.0, 16)
     t_g16 = best_time(lambda: value_and_grad_log_hyp1f1(0.5, 2048.0, x16))
     row("k=1, p=4096, 16 nonzero (value + gradient)", t_g16, target="< 20 us")
