@@ -27,6 +27,9 @@ Target, with respect to the Haar measure on the Stiefel manifold V_k(R^p):
    At high concentration the acceptance tends to ``sqrt(delta)`` (about
    0.3-0.5), independent of k.
 
+3. **Wishart in principal-angle space** (isotropic concentration of rank
+   ``r >= k + 1``): see :meth:`Plan._plan_wishart` and docs/sampling.md.
+
 All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
@@ -94,6 +97,7 @@ class Plan:
         self.delta = None
         if method == "auto":
             self._plan_mixture()
+            self._plan_wishart()
         elif method != "macg":
             raise ValueError(f"method must be 'auto' or 'macg', got {method!r}")
 
@@ -166,9 +170,38 @@ class Plan:
             best = np.max(cand, axis=1)
         return float(best[budget])
 
+    # -- isotropic concentration of rank > k: a Wishart in T-space ---------
+    def _plan_wishart(self):
+        """``A`` with two eigenvalue levels, the top one of multiplicity
+        ``r >= k + 1`` with ``p - r >= k``.  With ``T = Z^T Z`` (``Z`` the
+        part of ``X`` outside the top eigenspace), the target is
+        ``etr(-lam T) det(T)^nu det(I - T)^alpha`` on ``0 <= T <= I``
+        (``lam`` the gap, ``nu = (p-r-k-1)/2``, ``alpha = (r-k-1)/2 >= 0``):
+        a Wishart ``W_k(p - r, I / (2 lam))`` times ``det(I - T)^alpha <= 1``.
+        Given ``T`` the frame is Haar on both sides."""
+        k, p = self.k, self.p
+        levels = sorted(set(self.lam.tolist()) | ({0.0} if self.m else set()))
+        if len(levels) != 2:
+            return
+        bottom, top = levels
+        r = int(np.count_nonzero(self.lam == top))
+        if r < k + 1 or p - r < k or top not in self.lam:
+            return
+        gap = top - bottom
+        n = p - r
+        log_mass = (k * top + _multigammaln(0.5 * p, k)
+                    - 0.5 * n * k * np.log(gap) - _multigammaln(0.5 * r, k))
+        if log_mass < self.log_envelope_mass:
+            self.method = "wishart"
+            self.log_MW = float(log_mass)
+            self.w_gap, self.w_r, self.w_bottom = gap, r, bottom
+            self.w_alpha = 0.5 * (r - k - 1)
+
     @property
     def log_envelope_mass(self):
         """log of the envelope's total mass (unnormalized target units)."""
+        if self.method == "wishart":
+            return self.log_MW
         if self.method == "mixture":
             return float(np.logaddexp(self.log_M1, self.log_M2))
         return self.log_M2_full
@@ -226,6 +259,43 @@ def _draw_gauss(pl, n, rng):
     X = X + U @ root
     # Haar rotation on the right (the target is right-invariant)
     return X @ _haar_orthogonal(rng, n, k), valid
+
+
+def _draw_wishart(pl, n, rng):
+    """Proposals of the Wishart envelope: frames and the log acceptance
+    ratio ``alpha log det(I - T)`` (``-inf`` when ``T`` is not below I)."""
+    k, p, r = pl.k, pl.p, pl.w_r
+    dof = p - r
+    # Bartlett: T = L L^T / (2 lam), L lower triangular
+    L = np.zeros((n, k, k))
+    idx = np.tril_indices(k, -1)
+    L[:, idx[0], idx[1]] = rng.standard_normal((n, idx[0].size))
+    L[:, np.arange(k), np.arange(k)] = np.sqrt(
+        rng.chisquare(dof - np.arange(k), size=(n, k)))
+    T = L @ np.swapaxes(L, -1, -2) / (2.0 * pl.w_gap)
+    w, v = np.linalg.eigh(T)
+    ok = w[:, -1] < 1.0
+    w = np.clip(w, 0.0, 1.0)
+    with np.errstate(divide="ignore"):
+        log_ratio = np.where(ok, pl.w_alpha * np.sum(np.log1p(-w), -1),
+                             -np.inf)
+    vt = np.swapaxes(v, -1, -2)
+    root_t = (v * np.sqrt(w)[:, None, :]) @ vt
+    root_s = (v * np.sqrt(1.0 - w)[:, None, :]) @ vt
+    U = pl.V[:, :r]
+    # Haar frames inside span U and inside its complement
+    HW = _haar_frame(rng, n, r, k)
+    G = rng.standard_normal((n, p, k))
+    G = G - U @ (U.T @ G)
+    HZ = np.linalg.qr(G)[0]
+    X = U @ (HW @ root_s) + HZ @ root_t
+    return X, log_ratio
+
+
+def _haar_frame(rng, n, d, k):
+    q, rr = np.linalg.qr(rng.standard_normal((n, d, k)))
+    sgn = np.sign(np.diagonal(rr, axis1=-2, axis2=-1))
+    return q * np.where(sgn == 0, 1.0, sgn)[..., None, :]
 
 
 def _haar_orthogonal(rng, n, k):
@@ -297,12 +367,25 @@ def sample(pl, size, rng, max_proposals=None):
             valid = np.concatenate([valid, np.ones(batch - n1, bool)])[perm]
             log_t, log_q1, log_q2 = _log_densities(pl, X)
             log_env = np.logaddexp(pl.log_M1 + log_q1, pl.log_M2 + log_q2)
+        elif pl.method == "wishart":
+            X, log_ratio = _draw_wishart(pl, batch, rng)
+            # end-to-end check from the frames themselves: target over
+            # envelope equals det(I - T)^alpha with T recomputed from X
+            S = np.swapaxes(pl.V[:, :pl.w_r].T @ X, -1, -2) \
+                @ (pl.V[:, :pl.w_r].T @ X)
+            sign, logdet = np.linalg.slogdet(S)
+            check = np.where(np.isfinite(log_ratio),
+                             np.abs(pl.w_alpha * logdet - log_ratio), 0.0)
+            if np.any(check > 1e-6 * (1.0 + np.abs(log_ratio))):
+                raise RuntimeError("matrix Bingham sampler: inconsistent "
+                                   "Wishart proposal; please report this")
         else:
             X = _draw_macg(pl, batch, rng)
             valid = np.ones(batch, bool)
             log_t, _, log_q2 = _log_densities(pl, X)
             log_env = pl.log_M2_full + log_q2
-        log_ratio = np.where(valid, log_t - log_env, -np.inf)
+        if pl.method != "wishart":
+            log_ratio = np.where(valid, log_t - log_env, -np.inf)
         worst = max(worst, float(np.max(log_ratio)) if batch else -np.inf)
         if worst > 1e-8 * max(1.0, abs(log_mass)):
             raise RuntimeError(

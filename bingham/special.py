@@ -196,12 +196,19 @@ def _run(a, b, x, nder, method):
         out = (np.zeros(N), np.zeros((N, 0)), np.zeros((N, 0, 0)), np.zeros(N),
                np.zeros(N, np.int64), np.full(N, _dispatch.USED_CLOSED_FORM))
     else:
-        out = _dispatch.evaluate_batch(fa, fb, safe_x, nder, code, _RTOL,
+        # isotropic rows at large concentration go straight to the exact
+        # Pfaffian method: the series would spend its whole budget first
+        first = _isotropic_first(fa, fb, safe_x) if method == "auto" \
+            else None
+        kx = safe_x if first is None else np.where(first[:, None], 0.0,
+                                                   safe_x)
+        out = _dispatch.evaluate_batch(fa, fb, kx, nder, code, _RTOL,
                                        _MAX_WORK)
     logF, grad, hess, err, status, used = out
     if method in ("auto", "isotropic"):
         _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
-                        used, forced=(method == "isotropic"))
+                        used, forced=(method == "isotropic"),
+                        force_rows=None if n == 0 else first)
     nan_derivs = (nder >= 1 and np.isnan(grad).any()) or \
         (nder >= 2 and np.isnan(hess).any())
     if not status.any() and not nan_derivs:
@@ -253,8 +260,40 @@ def _run(a, b, x, nder, method):
     return logF, sign, grad, hess, err, used, lead, n
 
 
+def _isotropic_params(a, b, row):
+    """``(k, p, m, lam)`` when the row is an isotropic Bingham
+    concentration, else None."""
+    a2, b2 = 2.0 * a, 2.0 * b
+    if not (a2.is_integer() and b2.is_integer() and 1 <= a2 <= b2
+            and row.size <= b2):
+        return None
+    nz = row[row != 0.0]
+    if nz.size < 1 or not np.all(nz == nz[0]) or not np.isfinite(nz[0]):
+        return None
+    return int(a2), int(b2), nz.size, float(nz[0])
+
+
+def _isotropic_first(fa, fb, x):
+    """Rows evaluated by the isotropic method before (instead of) the
+    kernels: isotropic, at most the allowed number of principal angles, and
+    a concentration (sum |x| > 20) where the series gets expensive."""
+    from . import _isotropic
+    mask = np.zeros(x.shape[0], bool)
+    big = np.sum(np.abs(x), axis=1) > 20.0
+    for r in np.flatnonzero(big):
+        if fa[r] == 0.5 or fb[r] - fa[r] == 0.5:
+            continue                 # the contour is exact and faster
+        par = _isotropic_params(fa[r], fb[r], x[r])
+        if par is None or par[2] < 2:
+            continue
+        k, p, m, lam = par
+        lam2, k2, m2 = _isotropic._reduce(lam, k, m, p)[:3]
+        mask[r] = min(k2, m2) <= _ISOTROPIC_MAX_ANGLES
+    return mask if mask.any() else None
+
+
 def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
-                    forced):
+                    forced, force_rows=None):
     """Replace, in place, the rows that are an isotropic Bingham
     concentration (``a = k/2``, ``b = p/2``, one repeated nonzero eigenvalue)
     and that the kernels could not evaluate to full accuracy (or all of them
@@ -263,25 +302,22 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
     from . import _isotropic
     N, n = x.shape
     for r in range(N):
-        a2, b2 = 2.0 * fa[r], 2.0 * fb[r]
-        ok_params = (a2.is_integer() and b2.is_integer() and 1 <= a2 <= b2
-                     and n <= b2)
         row = x[r]
-        nz = row[row != 0.0]
-        iso = (ok_params and nz.size >= 1 and np.all(nz == nz[0])
-               and np.isfinite(nz[0]))
-        if not iso:
+        par = _isotropic_params(fa[r], fb[r], row)
+        if par is None:
             if forced:
                 raise ValueError(
                     "method='isotropic' needs the Bingham case a = k/2, b = "
                     "p/2 with integer k <= p, n <= p, and one repeated nonzero "
                     "eigenvalue")
             continue
-        k, p, m, lam = int(a2), int(b2), nz.size, float(nz[0])
+        k, p, m, lam = par
+        row_forced = forced or (force_rows is not None and force_rows[r])
         tol = 1e-12 * max(1.0, abs(logF[r]))
+        lost = nder >= 1 and bool(np.isnan(grad[r]).any())
         good = (status[r] & ~_dispatch.NEGATIVE) == _dispatch.OK and \
-            err[r] <= tol and not (nder >= 1 and np.isnan(grad[r]).any())
-        if good and not forced:
+            err[r] <= tol and not lost
+        if good and not row_forced:
             continue
         lam2, k2, m2 = _isotropic._reduce(lam, k, m, p)[:3]
         if min(k2, m2) > _ISOTROPIC_MAX_ANGLES:
@@ -293,7 +329,7 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
             continue
         v, d, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
                                                       deriv=nder >= 1)
-        if not (e < err[r]) and not forced:
+        if not (e < err[r]) and not row_forced and not lost:
             continue
         logF[r] = v
         err[r] = e

@@ -186,3 +186,26 @@ def test_rvs_shapes_and_seeds():
     acc, method = d.expected_acceptance()
     assert 0 < acc <= 1 and method in ("macg", "mixture")
     assert set(d.sampler_info) >= {"method", "proposals", "acceptance"}
+
+
+@pytest.mark.parametrize("p, k, r, lam", [
+    (64, 2, 8, 100.0), (10, 2, 4, 20.0), (20, 3, 6, 40.0), (64, 4, 8, 100.0)])
+def test_wishart_envelope_for_isotropic_rank_above_k(p, k, r, lam):
+    d = dist(p, k, [lam] * r)
+    X, info, pl = draw(d, 8000, 7)
+    assert pl.method == "wishart"
+    # acceptance against theory (F exact here: the isotropic method)
+    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
+    theory = np.exp(logF - pl.log_envelope_mass)
+    n = info["proposals"]
+    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
+        theory * (1 - theory) / n) + 1e-3
+    # it beats the MACG envelope, and agrees with it in distribution
+    macg = _sampling.plan(d.eigenvalues, d.frame, p, k, "macg")
+    assert pl.log_envelope_mass < macg.log_envelope_mass
+    o = overlaps(d, X).sum(-1)
+    g_sum = special.grad_log_normalizer_eigvals(d.eigenvalues, k, p).sum()
+    assert abs(o.mean() - g_sum) < 4.5 * o.std() / np.sqrt(len(o))
+    if np.exp(logF - macg.log_envelope_mass) > 0.01:
+        X2, _ = _sampling.sample(macg, 3000, np.random.default_rng(8))
+        assert stats.ks_2samp(o, overlaps(d, X2).sum(-1)).pvalue > 1e-3
