@@ -150,9 +150,14 @@ class _GradNative(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gg):
-        (x,) = ctx.saved_tensors
-        H = contour_value_grad_hess(x.detach(), ctx.b, 2)[2]
-        return torch.einsum("...i,...ij->...j", gg, H), None
+        return _hessian_product(ctx, gg), None
+
+
+def _hessian_product(ctx, gg):
+    """``gg^T Hess`` at the saved input (the derivative of the gradient)."""
+    (x,) = ctx.saved_tensors
+    H = contour_value_grad_hess(x.detach(), ctx.b, 2)[2]
+    return torch.einsum("...i,...ij->...j", gg, H)
 
 
 class _SavedGrad(torch.autograd.Function):
@@ -172,9 +177,7 @@ class _SavedGrad(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gg):
-        (x,) = ctx.saved_tensors
-        H = contour_value_grad_hess(x.detach(), ctx.b, 2)[2]
-        return torch.einsum("...i,...ij->...j", gg, H), None, None
+        return _hessian_product(ctx, gg), None, None
 
 
 class _ValueNative(torch.autograd.Function):

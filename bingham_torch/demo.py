@@ -165,23 +165,19 @@ def _plots(outdir, sweep, results):
     files = []
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
     T = sweep[:, 0]
-    ax[0].semilogx(T, sweep[:, 1], label="mean entropy")
-    ax[0].semilogx(T, sweep[:, 2], label="min entropy")
-    ax[0].semilogx(T, sweep[:, 3], "k--", label="certified floor")
-    ax[0].set_xlabel("temperature (post-hoc knob)")
-    ax[0].set_ylabel("routing entropy (nats)")
-    ax[0].legend()
-    ax[1].semilogx(T, sweep[:, 4], label="mean top-2 mass")
-    ax[1].semilogx(T, sweep[:, 5], label="max top-2 mass")
-    ax[1].semilogx(T, sweep[:, 6], "k--", label="certified ceiling")
-    ax[1].set_xlabel("temperature (post-hoc knob)")
-    ax[1].set_ylabel("top-2 mass")
-    ax[1].legend()
-    fig.tight_layout()
-    path = os.path.join(outdir, "knob_sweep.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    files.append(path)
+    panels = [(ax[0], (1, 2, 3), ("mean entropy", "min entropy",
+                                  "certified floor"),
+               "routing entropy (nats)"),
+              (ax[1], (4, 5, 6), ("mean top-2 mass", "max top-2 mass",
+                                  "certified ceiling"), "top-2 mass")]
+    for a, cols, labels, ylabel in panels:
+        for col, label in zip(cols, labels):
+            style = "k--" if label.startswith("certified") else "-"
+            a.semilogx(T, sweep[:, col], style, label=label)
+        a.set_xlabel("temperature (post-hoc knob)")
+        a.set_ylabel(ylabel)
+        a.legend()
+    files.append(_save(fig, outdir, "knob_sweep.png"))
     fig, ax = plt.subplots(figsize=(7, 3.5))
     names = list(results)
     cv = [np.mean([r["cv"] for r in results[n]]) for n in names]
@@ -192,12 +188,17 @@ def _plots(outdir, sweep, results):
     ax.set_xticks(x, [n.replace(" top-2", "\ntop-2") for n in names],
                   fontsize=7)
     ax.legend()
+    files.append(_save(fig, outdir, "routers.png"))
+    return files
+
+
+def _save(fig, outdir, name):
+    import matplotlib.pyplot as plt
     fig.tight_layout()
-    path = os.path.join(outdir, "routers.png")
+    path = os.path.join(outdir, name)
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    files.append(path)
-    return files
+    return path
 
 
 def run(outdir="demo-output", *, long=False, seeds=None, steps=None,

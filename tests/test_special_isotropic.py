@@ -6,9 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from bingham import _sampling
-from bingham import grassmann as g
 from bingham import special
+from bingham._testing import sampler_log_normalizer
 from bingham._isotropic import log_normalizer_isotropic
 
 # (k, p, m, lam): cases where an exact method applies (contour: k = 1,
@@ -47,13 +46,8 @@ def test_value_and_gradient_against_exact_methods(k, p, m, lam):
 def test_against_the_sampler_acceptance(p, k, lam):
     # acceptance = F / envelope mass, with the envelope constants computed
     # without F: an independent Monte Carlo estimate of log F
-    V = g.random_uniform(p, k, rng=0)
     ev = np.full(k, lam)
-    pl = _sampling.plan(ev, V, p, k)
-    X, info = _sampling.sample(pl, 30_000, np.random.default_rng(1))
-    acc, n = info["acceptance"], info["proposals"]
-    mc = np.log(acc) + pl.log_envelope_mass
-    se = np.sqrt((1 - acc) / (acc * n))
+    mc, se, X, V = sampler_log_normalizer(ev, k, p, 30_000)
     logF = special.log_normalizer_eigvals(ev, k, p)
     assert special.explain(k / 2, p / 2, ev)["method"] == "isotropic"
     assert abs(mc - logF) < 5 * se
