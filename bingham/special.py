@@ -182,6 +182,10 @@ def _prepare(a, b, x):
 def _run(a, b, x, nder, method):
     code = _method_code(method)
     fa, fb, fx, lead, n = _prepare(a, b, x)
+    # the isotropic method can only help where the contour does not apply
+    # (a = 1/2 and b - a = 1/2 are exact there already)
+    iso_possible = method == "auto" and not bool(
+        np.all((fa == 0.5) | (fb - fa == 0.5)))
     if np.isinf(fx).any():
         # rows with an infinite eigenvalue: +inf dominates (log F = +inf),
         # otherwise -inf gives log F = -inf; NaN rows stay NaN
@@ -198,14 +202,13 @@ def _run(a, b, x, nder, method):
     else:
         # isotropic rows at large concentration go straight to the exact
         # Pfaffian method: the series would spend its whole budget first
-        first = _isotropic_first(fa, fb, safe_x) if method == "auto" \
-            else None
+        first = _isotropic_first(fa, fb, safe_x) if iso_possible else None
         kx = safe_x if first is None else np.where(first[:, None], 0.0,
                                                    safe_x)
         out = _dispatch.evaluate_batch(fa, fb, kx, nder, code, _RTOL,
                                        _MAX_WORK)
     logF, grad, hess, err, status, used = out
-    if method in ("auto", "isotropic"):
+    if iso_possible or method == "isotropic":
         _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
                         used, forced=(method == "isotropic"),
                         force_rows=None if n == 0 else first)
@@ -277,12 +280,13 @@ def _isotropic_first(fa, fb, x):
     """Rows evaluated by the isotropic method before (instead of) the
     kernels: isotropic, at most the allowed number of principal angles, and
     a concentration (sum |x| > 20) where the series gets expensive."""
+    # the contour is exact and faster for a = 1/2 and b - a = 1/2
+    cand = (np.sum(np.abs(x), axis=1) > 20.0) & (fa != 0.5) & (fb - fa != 0.5)
+    if not cand.any():
+        return None
     from . import _isotropic
     mask = np.zeros(x.shape[0], bool)
-    big = np.sum(np.abs(x), axis=1) > 20.0
-    for r in np.flatnonzero(big):
-        if fa[r] == 0.5 or fb[r] - fa[r] == 0.5:
-            continue                 # the contour is exact and faster
+    for r in np.flatnonzero(cand):
         par = _isotropic_params(fa[r], fb[r], x[r])
         if par is None or par[2] < 2:
             continue
@@ -299,9 +303,19 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
     and that the kernels could not evaluate to full accuracy (or all of them
     when ``forced``) by the exact Pfaffian method of
     :mod:`bingham._isotropic`.  Its Hessian is not available (NaN)."""
+    # only rows the kernels did not finish to full accuracy (or forced)
+    todo = (status & ~_dispatch.NEGATIVE) != _dispatch.OK
+    todo |= ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
+    if nder >= 1:
+        todo |= np.isnan(grad).any(axis=1)
+    if force_rows is not None:
+        todo |= force_rows
+    if forced:
+        todo[:] = True
+    if not todo.any():
+        return
     from . import _isotropic
-    N, n = x.shape
-    for r in range(N):
+    for r in np.flatnonzero(todo):
         row = x[r]
         par = _isotropic_params(fa[r], fb[r], row)
         if par is None:
