@@ -91,17 +91,36 @@ def _singular_values_gram(R, G, B, out):
     relative accuracy is governed by the condition of the *scaled* Gram
     matrix, close to 1 here)."""
     p, k = R.shape
-    _column_norms(R, out)        # scale columns first: no under/overflow
-    for a in range(k):
-        if out[a] > 0.0:
-            for r in range(p):
-                R[r, a] /= out[a]
+    # the Gram matrix in one pass; only where squares could under- or
+    # overflow are the columns scaled first (a second and third pass)
     G[:, :] = 0.0
     for r in range(p):
         for a in range(k):
             ra = R[r, a]
             for b in range(a + 1):
                 G[a, b] += ra * R[r, b]
+    safe = True
+    for a in range(k):
+        if not (1e-280 < G[a, a] < 1e280):
+            safe = False
+    if safe:
+        for a in range(k):
+            out[a] = np.sqrt(G[a, a])
+        for a in range(k):
+            for b in range(a):
+                G[a, b] /= out[a] * out[b]
+    else:
+        _column_norms(R, out)
+        for a in range(k):
+            if out[a] > 0.0:
+                for r in range(p):
+                    R[r, a] /= out[a]
+        G[:, :] = 0.0
+        for r in range(p):
+            for a in range(k):
+                ra = R[r, a]
+                for b in range(a + 1):
+                    G[a, b] += ra * R[r, b]
     # Gram of the unit columns (diagonal 1 up to rounding); zero columns
     # stay orthogonal to the rest; then Cholesky, lower triangle in G
     for a in range(k):
@@ -147,25 +166,12 @@ def principal_angles(X, Y, out, dev):
 
 
 @jit
-def _gram_deviation(X, t):
-    p, k = X.shape[1], X.shape[2]
-    worst = 0.0
-    for a in range(k):
-        for b in range(a + 1):
-            acc = 0.0
-            for r in range(p):
-                acc += X[t, r, a] * X[t, r, b]
-            if a == b:
-                acc -= 1.0
-            worst = max(worst, abs(acc))
-    return worst
-
-
-@jit
 def _angles_range(X, Y, out, dev, start, stop):
     p, k1 = X.shape[1], X.shape[2]
     k2 = Y.shape[2]
     Mt = np.empty((k2, k1))
+    Gx = np.empty((k1, k1))
+    Gy = np.empty((k2, k2))
     V = np.empty((k1, k1))
     W = np.empty((k1, k1))
     R = np.empty((p, k1))
@@ -173,13 +179,30 @@ def _angles_range(X, Y, out, dev, start, stop):
     cosv = np.empty(k1)
     sinv = np.empty(k1)
     for t in range(start, stop):
-        dev[t] = max(_gram_deviation(X, t), _gram_deviation(Y, t))
+        # one pass over the rows: Y^T X and both Gram matrices (for the
+        # orthonormality check the caller makes)
         Mt[:, :] = 0.0
+        Gx[:, :] = 0.0
+        Gy[:, :] = 0.0
         for r in range(p):
             for a in range(k2):
                 ya = Y[t, r, a]
                 for b in range(k1):
                     Mt[a, b] += ya * X[t, r, b]
+                for b in range(a + 1):
+                    Gy[a, b] += ya * Y[t, r, b]
+            for a in range(k1):
+                xa = X[t, r, a]
+                for b in range(a + 1):
+                    Gx[a, b] += xa * X[t, r, b]
+        worst = 0.0
+        for a in range(k1):
+            for b in range(a + 1):
+                worst = max(worst, abs(Gx[a, b] - (1.0 if a == b else 0.0)))
+        for a in range(k2):
+            for b in range(a + 1):
+                worst = max(worst, abs(Gy[a, b] - (1.0 if a == b else 0.0)))
+        dev[t] = worst
         if not np.isfinite(Mt.sum()):
             out[t, :] = np.nan
             continue
