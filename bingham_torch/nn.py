@@ -37,8 +37,6 @@ import torch
 from torch import nn
 import torch.nn.functional as Fn
 
-from scipy import optimize
-
 from . import functional as F
 
 __all__ = ["RouterOutput", "Router", "BinghamRouter",
@@ -532,14 +530,18 @@ class MoELayer(nn.Module):
 
 @torch.no_grad()
 def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
-              lo=1e-3, hi=1e3, iters=60):
+              lo=1e-3, hi=1e3, iters=60, tol=1e-9):
     """Set ``router.temperature`` so that the mean routing entropy (or the
-    mean top-k mass) on ``tokens`` reaches a target, by bisection in
-    ``log T``: per token the entropy is non-decreasing and the top-k mass
-    non-increasing in the temperature (``docs/bounds.md``), so their means
-    are too.  Returns ``{"temperature", "reached", "target"}``; when the
-    target lies outside what ``[lo, hi]`` can reach, the nearest end is used
-    and reported."""
+    mean top-k mass) on ``tokens`` reaches a target.
+
+    Per token the entropy is non-decreasing and the top-k mass non-increasing
+    in the temperature (``docs/bounds.md``), so their means are monotone in
+    ``u = log T``: Newton's method in ``u`` with the exact derivatives
+    (``dH/du = Var_g(s) / T^2``, ``dM/du = -sum_top g (s - mean_g s) / T``),
+    safeguarded by bisection of a bracket, stops within ``tol`` of the target
+    (a handful of evaluations).  Returns ``{"temperature", "reached",
+    "target"}``; when the target lies outside what ``[lo, hi]`` can reach,
+    the nearest end is used and reported."""
     if (target_entropy is None) == (target_topk_mass is None):
         raise ValueError("give exactly one of target_entropy and "
                          "target_topk_mass")
@@ -548,30 +550,43 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
     k = router.top_k or 1
     # the k largest gates are the k largest logits at every temperature
     top = torch.sort(base, dim=-1, descending=True, stable=True).indices[:, :k]
+    entropy = target_entropy is not None
 
-    def measure(T):
-        z = base / T
+    def measure(u):
+        """(value, d value / du) at T = e^u, means over the tokens."""
+        beta = math.exp(-u)
+        z = base * beta
         lse = torch.logsumexp(z, -1, keepdim=True)
         p = torch.exp(z - lse)
-        if target_entropy is not None:
-            return (lse.squeeze(-1) - (p * z).sum(-1)).mean()
-        return p.gather(-1, top).sum(-1).mean()
-    target = target_entropy if target_entropy is not None else target_topk_mass
-    # f(log T) is increasing for the entropy, decreasing for the top-k mass
-    sign = 1.0 if target_entropy is not None else -1.0
-
-    def f(logT):
-        return sign * (float(measure(math.exp(logT))) - target)
-    a, b = math.log(lo), math.log(hi)
-    fa, fb = f(a), f(b)
-    if fa >= 0:
-        t = a
-    elif fb <= 0:
-        t = b
-    else:
-        # Brent's method on a monotone function: a handful of evaluations
-        t = optimize.brentq(f, a, b, xtol=1e-7, rtol=1e-9, maxiter=iters)
+        mean_s = (p * base).sum(-1, keepdim=True)
+        dev = base - mean_s
+        if entropy:
+            val = lse.squeeze(-1) - (p * z).sum(-1)
+            der = beta * beta * (p * dev * dev).sum(-1)
+        else:
+            val = p.gather(-1, top).sum(-1)
+            der = -beta * (p.gather(-1, top) * dev.gather(-1, top)).sum(-1)
+        return float(val.mean()), float(der.mean())
+    target = target_entropy if entropy else target_topk_mass
+    # g(u) = sign (value - target) is increasing in u
+    sign = 1.0 if entropy else -1.0
+    lo_u, hi_u = math.log(lo), math.log(hi)
+    a, b = lo_u, hi_u
+    t = min(max(0.0, a), b)
+    for _ in range(iters):
+        v, d = measure(t)
+        g, dg = sign * (v - target), sign * d
+        if abs(g) <= tol:
+            break
+        if g < 0:
+            a = t
+        else:
+            b = t
+        if b - a <= 1e-12:
+            break                        # the target is out of reach
+        step = t - g / dg if dg > 0 else None
+        t = step if step is not None and a < step < b else 0.5 * (a + b)
     T = math.exp(t)
     router.temperature.fill_(T)
-    return {"temperature": T, "reached": float(measure(T)),
+    return {"temperature": T, "reached": measure(t)[0],
             "target": float(target)}
