@@ -37,6 +37,8 @@ Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 import numpy as np
 from scipy import optimize, special as sps
 
+from . import grassmann
+
 __all__ = ["Plan", "plan", "sample"]
 
 
@@ -258,7 +260,7 @@ def _draw_gauss(pl, n, rng):
     root = (v * np.sqrt(w)[..., None, :]) @ np.swapaxes(v, -1, -2)
     X = X + U @ root
     # Haar rotation on the right (the target is right-invariant)
-    return X @ _haar_orthogonal(rng, n, k), valid
+    return X @ _haar_frame(rng, n, k, k), valid
 
 
 def _draw_wishart(pl, n, rng):
@@ -287,21 +289,21 @@ def _draw_wishart(pl, n, rng):
     HW = _haar_frame(rng, n, r, k)
     G = rng.standard_normal((n, p, k))
     G = G - U @ (U.T @ G)
-    HZ = np.linalg.qr(G)[0]
+    HZ = _orthonormal_signed(G)          # Haar in the complement
     X = U @ (HW @ root_s) + HZ @ root_t
     return X, log_ratio
 
 
 def _haar_frame(rng, n, d, k):
-    q, rr = np.linalg.qr(rng.standard_normal((n, d, k)))
-    sgn = np.sign(np.diagonal(rr, axis1=-2, axis2=-1))
-    return q * np.where(sgn == 0, 1.0, sgn)[..., None, :]
+    """``n`` Haar frames of V_k(R^d) (QR of Gaussians, signs fixed)."""
+    return _orthonormal_signed(rng.standard_normal((n, d, k)))
 
 
-def _haar_orthogonal(rng, n, k):
-    q, r = np.linalg.qr(rng.standard_normal((n, k, k)))
-    d = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
-    return q * np.where(d == 0, 1.0, d)[..., None, :]
+def _orthonormal_signed(G):
+    """Q of the QR factorization with ``diag(R) > 0``: for a Gaussian ``G``
+    whose law is rotation invariant this Q is exactly Haar (without the sign
+    fix it is not; Mezzadri 2007)."""
+    return grassmann.orthonormalize(G)
 
 
 def _log_densities(pl, X):
