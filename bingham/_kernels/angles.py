@@ -84,6 +84,18 @@ def _insertion_sort(v):
 
 
 @jit
+def _lower_gram(R, G):
+    """Lower triangle of ``R^T R`` into ``G``, in one pass over the rows."""
+    p, k = R.shape
+    G[:, :] = 0.0
+    for r in range(p):
+        for a in range(k):
+            ra = R[r, a]
+            for b in range(a + 1):
+                G[a, b] += ra * R[r, b]
+
+
+@jit
 def _singular_values_gram(R, G, B, out):
     """Singular values of the tall ``R`` (columns nearly orthogonal) with
     relative accuracy: Cholesky of the column-scaled Gram matrix, then
@@ -93,12 +105,7 @@ def _singular_values_gram(R, G, B, out):
     p, k = R.shape
     # the Gram matrix in one pass; only where squares could under- or
     # overflow are the columns scaled first (a second and third pass)
-    G[:, :] = 0.0
-    for r in range(p):
-        for a in range(k):
-            ra = R[r, a]
-            for b in range(a + 1):
-                G[a, b] += ra * R[r, b]
+    _lower_gram(R, G)
     safe = True
     for a in range(k):
         if not (1e-280 < G[a, a] < 1e280):
@@ -115,12 +122,7 @@ def _singular_values_gram(R, G, B, out):
             if out[a] > 0.0:
                 for r in range(p):
                     R[r, a] /= out[a]
-        G[:, :] = 0.0
-        for r in range(p):
-            for a in range(k):
-                ra = R[r, a]
-                for b in range(a + 1):
-                    G[a, b] += ra * R[r, b]
+        _lower_gram(R, G)
     # Gram of the unit columns (diagonal 1 up to rounding); zero columns
     # stay orthogonal to the rest; then Cholesky, lower triangle in G
     for a in range(k):
