@@ -252,11 +252,15 @@ class matrix_bingham_frozen:
     def rvs(self, size=None, rng=None):
         """Independent exact draws (frames ``size + (p, k)``).
 
-        Rejection sampling (see :mod:`bingham._sampling`): the MACG envelope
-        of Kent, Ganeiber & Mardia with the optimal parameter, and, when the
-        top-k eigenvalues of ``A`` are separated from the rest, a
-        principal-angle Gaussian envelope mixed with it, whose acceptance
-        stays near 0.3-0.5 at any concentration and any k.  The method,
+        Rejection sampling (see :mod:`bingham._sampling` and
+        ``docs/sampling.md``), with whichever envelope has the smallest mass:
+        the MACG envelope of Kent, Ganeiber & Mardia with the optimal
+        parameter (for k = 1 a compiled sampler in reduced coordinates);
+        when the top-k eigenvalues of ``A`` are separated from the rest, a
+        principal-angle Gaussian envelope mixed with it; for an isotropic
+        concentration of rank above k, a Wishart envelope in principal-angle
+        space.  Measured acceptance: 0.43 at Gr(5, 10) with concentration 20
+        and 0.51 at Gr(4, 64) with 100 (MACG: 2e-3 and 1e-6).  The method,
         number of proposals and acceptance rate of the call are stored in
         :attr:`sampler_info`; every proposal checks the envelope bound.
         """
