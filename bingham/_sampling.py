@@ -35,7 +35,6 @@ the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 """
 import numpy as np
-from scipy import optimize, special as sps
 
 from . import grassmann
 
@@ -43,6 +42,8 @@ __all__ = ["Plan", "plan", "sample"]
 
 
 def _multigammaln(a, k):
+    # scipy is imported on first use: `import bingham` stays light
+    from scipy import special as sps
     return sps.multigammaln(a, k) if k > 0 else 0.0
 
 
@@ -60,6 +61,7 @@ def _optimal_b(mu, mult, p):
     lo = max(lo, np.sum(mult[mu == 0.0]) * 0.5) if np.any(mu == 0) else lo
     while h(lo) < 0.0:
         lo *= 0.5
+    from scipy import optimize
     return float(optimize.brentq(h, lo, float(p), xtol=1e-14, rtol=1e-14))
 
 
@@ -122,7 +124,7 @@ class Plan:
             return                      # no gap: the Gaussian is improper
         rest = np.array(rest)
         rest_mult = np.array(rest_mult)
-        self.top, self.rest, self.rest_mult = top, rest, rest_mult
+        self.top = top
         # log C1: q1 / Haar = C1 exp(-sum (l_j - c_i) Z_ij^2) |det W|
         log_c1 = (0.5 * float(np.sum(rest_mult[:, None]
                                      * np.log(top[None, :] - rest[:, None])))
@@ -196,7 +198,7 @@ class Plan:
         if log_mass < self.log_envelope_mass:
             self.method = "wishart"
             self.log_MW = float(log_mass)
-            self.w_gap, self.w_r, self.w_bottom = gap, r, bottom
+            self.w_gap, self.w_r = gap, r
             self.w_alpha = 0.5 * (r - k - 1)
 
     @property
@@ -287,8 +289,7 @@ def _draw_wishart(pl, n, rng):
     U = pl.V[:, :r]
     # Haar frames inside span U and inside its complement
     HW = _haar_frame(rng, n, r, k)
-    G = rng.standard_normal((n, p, k))
-    G = G - U @ (U.T @ G)
+    G = _project_out(U, rng.standard_normal((n, p, k)))
     HZ = _orthonormal_signed(G)          # Haar in the complement
     X = U @ (HW @ root_s) + HZ @ root_t
     return X, log_ratio
