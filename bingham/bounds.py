@@ -96,10 +96,7 @@ def logit_intervals(eigenvalues, k, p, *, tau=1.0, normalizer=True,
         respectively top, eigenvectors of ``A_e``).
     """
     spectra, has_nan = _as_spectra(eigenvalues)
-    p = _check_int(p, "p")
-    k = _check_int(k, "k")
-    if k > p:
-        raise ValueError(f"k must satisfy k <= p={p}, got {k}")
+    k, p = _sp._check_k_p(k, p, 0)
     tau = _check_tau(tau)
     E = len(spectra)
     beta = np.zeros(E) if log_prior is None else np.asarray(log_prior, float)
@@ -257,10 +254,7 @@ def bingham_entropy_bounds(eigenvalues, k, p, tau=1.0):
     ev = np.asarray(eigenvalues, float).reshape(-1)
     if np.any(ev < 0) or not np.all(np.isfinite(ev)):
         raise ValueError("eigenvalues must be finite and >= 0")
-    p = _check_int(p, "p")
-    k = _check_int(k, "k")
-    if k > p or ev.size > p:
-        raise ValueError("need k <= p and at most p eigenvalues")
+    k, p = _sp._check_k_p(k, p, ev.size)
     tau = _check_tau(tau)
     _, top = _ky_fan(ev, k, p)
     return tau * (k / p * float(np.sum(ev)) - top), 0.0

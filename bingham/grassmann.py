@@ -27,6 +27,7 @@ that is what any method returns.
 import numpy as np
 
 from ._kernels import angles as _angles
+from .special import _check_k_p
 
 __all__ = [
     "principal_angles",
@@ -149,14 +150,7 @@ def random_uniform(p, k, size=None, rng=None):
 
 
 def _check_pk(p, k):
-    for name, v in (("p", p), ("k", k)):
-        if isinstance(v, (bool, np.bool_)) or not float(v).is_integer():
-            raise ValueError(f"{name} must be an integer, got {v!r}")
-    p, k = int(p), int(k)
-    if p < 1:
-        raise ValueError(f"p must be positive, got {p}")
-    if not 1 <= k <= p:
-        raise ValueError(f"k must satisfy 1 <= k <= p={p}, got {k}")
+    k, p = _check_k_p(k, p, 0)
     return p, k
 
 

@@ -82,9 +82,7 @@ class BinghamGating:
                     f"{ev.size}), got {U.shape}")
             _gr.check_frames(U, f"frames[{e}]", allow_nan=False)
         self.p = p
-        self.k = _bounds._check_int(k, "k")
-        if self.k > p:
-            raise ValueError(f"k must satisfy k <= p={p}, got {k}")
+        self.k = _sp._check_k_p(k, p, 0)[0]
         self.E = E
         self.frames = frames
         self.eigenvalues = spectra

@@ -35,12 +35,7 @@ def _validated_frames(X, p, k, name="X"):
 
 
 def _check_k(k, p):
-    if isinstance(k, (bool, np.bool_)) or not float(k).is_integer():
-        raise ValueError(f"k must be an integer, got {k!r}")
-    k = int(k)
-    if not 1 <= k <= p:
-        raise ValueError(f"k must satisfy 1 <= k <= p={p}, got {k}")
-    return k
+    return _sp._check_k_p(k, p, 0)[0]
 
 
 def _parse_parameters(A, k, eigenvalues, frame):
