@@ -276,6 +276,13 @@ def _isotropic_params(a, b, row):
     return int(a2), int(b2), nz.size, float(nz[0])
 
 
+def _isotropic_angles(k, m, p):
+    """Number of principal angles the isotropic method integrates over."""
+    from . import _isotropic
+    _, k2, m2 = _isotropic._reduce(0.0, k, m, p)[:3]
+    return min(k2, m2)
+
+
 def _isotropic_first(fa, fb, x):
     """Rows evaluated by the isotropic method before (instead of) the
     kernels: isotropic, at most the allowed number of principal angles, and
@@ -291,8 +298,7 @@ def _isotropic_first(fa, fb, x):
         if par is None or par[2] < 2:
             continue
         k, p, m, lam = par
-        lam2, k2, m2 = _isotropic._reduce(lam, k, m, p)[:3]
-        mask[r] = min(k2, m2) <= _ISOTROPIC_MAX_ANGLES
+        mask[r] = _isotropic_angles(k, m, p) <= _ISOTROPIC_MAX_ANGLES
     return mask if mask.any() else None
 
 
@@ -333,13 +339,13 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
             err[r] <= tol and not lost
         if good and not row_forced:
             continue
-        lam2, k2, m2 = _isotropic._reduce(lam, k, m, p)[:3]
-        if min(k2, m2) > _ISOTROPIC_MAX_ANGLES:
+        angles = _isotropic_angles(k, m, p)
+        if angles > _ISOTROPIC_MAX_ANGLES:
             if forced:
                 raise ValueError(
                     f"method='isotropic' handles at most "
                     f"{_ISOTROPIC_MAX_ANGLES} principal angles (min(k, m) after "
-                    f"reduction), got {min(k2, m2)}")
+                    f"reduction), got {angles}")
             continue
         v, d, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
                                                       deriv=nder >= 1)
