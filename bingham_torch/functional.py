@@ -119,14 +119,20 @@ def log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto"):
     return log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl)
 
 
+def _check_symmetric(A):
+    """Raise ``ValueError`` unless ``A`` equals its transpose to 1e-10
+    relative (one host synchronisation)."""
+    scale = A.detach().abs().amax().clamp_min(1e-300)
+    if ((A - A.mT).detach().abs().amax() > 1e-10 * scale).item():
+        raise ValueError("A must be symmetric")
+
+
 def log_normalizer(A, k, *, impl="auto"):
     """``log 1F1(k/2; p/2; A)`` for symmetric ``A`` (``(..., p, p)``),
     differentiable through ``torch.linalg.eigvalsh``.  Symmetry is checked
     to 1e-10 relative."""
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"A must have shape (..., p, p), got {tuple(A.shape)}")
-    scale = A.detach().abs().amax().clamp_min(1e-300)
-    if ((A - A.mT).detach().abs().amax() > 1e-10 * scale).item():
-        raise ValueError("A must be symmetric")
+    _check_symmetric(A)
     ev = torch.linalg.eigvalsh(0.5 * (A + A.mT))
     return log_normalizer_eigvals(ev, k, A.shape[-1], impl=impl)
