@@ -199,7 +199,8 @@ def router_consistency(router, tokens, weights):
     if U.ndim == 2:
         raise ValueError("router has a shared frame: no per-expert subspace")
     U = _gr.orthonormalize(U)            # float32 frames: re-orthonormalize
-    xn = tokens / tokens.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+    from .nn import unit_rows
+    xn = unit_rows(tokens)
     # second moments (not centred): the Bingham score is x^T A_e x
     X = xn.detach().double().cpu().numpy()
     W = weights.detach().double().cpu().numpy()

@@ -88,6 +88,11 @@ def _global_sum(t, differentiable):
     return t
 
 
+def unit_rows(x):
+    """Rows of ``x`` scaled to unit length (zero rows stay zero)."""
+    return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+
+
 def _math_dtype(x):
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
@@ -128,7 +133,10 @@ class Router(nn.Module):
         x = hidden.reshape(-1, d).to(_math_dtype(hidden))
         logits = self.compute_logits(x) / self.temperature.to(x.dtype)
         T, E = logits.shape
-        probs = torch.softmax(logits, dim=-1)
+        # one log-sum-exp serves the gates, the z-loss and the entropy
+        lse = torch.logsumexp(logits, dim=-1, keepdim=True)
+        log_probs = logits - lse
+        probs = torch.exp(log_probs)
         aux = {}
         if self.top_k is None:
             weights = probs
@@ -161,9 +169,8 @@ class Router(nn.Module):
         frac = counts / counts.sum().clamp_min(1e-30)
         # Switch load balancing: E * sum_e f_e P_e, with f summing to 1
         aux["load_balancing_loss"] = E * torch.sum(frac * psum / n_tok)
-        aux["z_loss"] = torch.logsumexp(logits, dim=-1).pow(2).mean()
-        ent = -(probs * torch.log_softmax(logits, -1)).sum(-1)
-        aux["entropy"] = ent.mean()
+        aux["z_loss"] = lse.squeeze(-1).pow(2).mean()
+        aux["entropy"] = -(probs * log_probs).sum(-1).mean()
         cert = self.certificate()
         if cert is not None:
             aux["certificate"] = cert
@@ -288,7 +295,7 @@ class BinghamRouter(Router):
     def tokens(self, x):
         """Token frames: unit vectors ``(T, d, 1)``, or with ``token_rank =
         k > 1`` orthonormal frames of ``[h, W_1 h, ..., W_(k-1) h]``."""
-        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        xn = unit_rows(x)
         if self.token_rank == 1:
             return xn.unsqueeze(-1)
         cols = [x] + [x @ W.to(x.dtype).T for W in self.token_maps]
@@ -367,7 +374,7 @@ class UncertainBinghamRouter(BinghamRouter):
         dtype = x.dtype
         T = x.shape[0]
         E, r, d = self.n_experts, self.rank, self.d_model
-        u = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        u = unit_rows(x)
         kap = self.token_concentration(x)                        # (T,)
         U = self.frames().to(dtype)
         lam = self.tau.to(dtype) * self.concentrations().to(dtype)  # (E, r)
@@ -417,7 +424,7 @@ class EigenbasisRouter(Router):
                                                    generator=generator))
 
     def compute_logits(self, x):
-        xn = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+        xn = unit_rows(x)
         U = _orthonormal(self.basis_raw).to(x.dtype)
         return ((xn @ U) ** 2) @ Fn.softplus(self.weight_raw).to(x.dtype).T
 
