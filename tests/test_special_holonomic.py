@@ -98,3 +98,26 @@ def test_holonomic_negative_eigenvalues_through_kummer():
 def test_holonomic_refuses_where_it_is_not_stable(a, b, x):
     with pytest.raises(ValueError, match="holonomic needs"):
         log_hyp1f1(a, b, x, method="holonomic")
+
+
+@pytest.mark.parametrize("x,k,p", [
+    ([40.0, 25.0, -3.0], 2, 9), ([300.0, 7.0], 3, 12), ([50.0, 50.0, 1.0], 1, 6),
+    ([-5.0, -20.0], 2, 5),
+])
+def test_laplace_counts_the_implicit_zeros_like_explicit_ones(x, k, p):
+    """The Laplace approximation groups the p - n implicit zeros (O(n^2)
+    work at any p); listing the zeros explicitly must give the same value
+    and derivatives."""
+    full = np.concatenate([x, np.zeros(p - len(x))])
+    kw = dict(method="laplace", return_error=True)
+    v, e = quiet(log_normalizer_eigvals, x, k, p, **kw)
+    vf, ef = quiet(log_normalizer_eigvals, full, k, p, **kw)
+    assert abs(v - vf) <= 1e-13 * max(1.0, abs(v)) and abs(e - ef) <= 1e-12
+    a, b = 0.5 * k, 0.5 * p
+    g = quiet(grad_log_hyp1f1, a, b, x, method="laplace")
+    gf = quiet(grad_log_hyp1f1, a, b, full, method="laplace")
+    np.testing.assert_allclose(g, gf[:len(x)], rtol=1e-13, atol=1e-15)
+    h = quiet(hess_log_hyp1f1, a, b, x, method="laplace")
+    hf = quiet(hess_log_hyp1f1, a, b, full, method="laplace")
+    np.testing.assert_allclose(h, hf[:len(x), :len(x)], rtol=1e-13,
+                               atol=1e-15)

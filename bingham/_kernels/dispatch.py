@@ -362,18 +362,28 @@ def _laplace_bingham(k, p, x, nder):
     zero the bound itself is returned with the distance to the lower bound
     ``k/p * tr`` as its error.
     """
+    # the spectrum as distinct entries with multiplicities: the given
+    # eigenvalues and one group of p - n zeros (O(n^2) work, never O(p^2))
     n = x.shape[0]
-    full = np.zeros(p)
+    vals = np.zeros(n + 1)
+    mult = np.zeros(n + 1)
     for i in range(n):
-        full[i] = x[i]
-    order = np.argsort(-full)
-    y = full[order]
+        vals[i] = x[i]
+        mult[i] = 1.0
+    mult[n] = p - n
+    order = np.argsort(-vals)
+    cnt_top = np.zeros(n + 1)
+    left = float(k)
     top = 0.0
     tr = 0.0
-    for i in range(p):
-        tr += y[i]
-        if i < k:
-            top += y[i]
+    for r in range(n + 1):
+        e = order[r]
+        c = min(mult[e], left)
+        cnt_top[e] = c
+        left -= c
+        top += c * vals[e]
+        tr += mult[e] * vals[e]
+    cnt_bot = mult - cnt_top
     grad = np.zeros(n)
     hess = np.zeros((n, n))
     logc = 0.0
@@ -382,14 +392,17 @@ def _laplace_bingham(k, p, x, nder):
     lg = 0.0
     corr = 0.0
     degenerate = False
-    for i in range(k):
-        for j in range(k, p):
-            g = y[i] - y[j]
+    for e in range(n + 1):
+        for f in range(n + 1):
+            w = cnt_top[e] * cnt_bot[f]
+            if w == 0.0:
+                continue
+            g = vals[e] - vals[f]
             if not (g > 0.0):
                 degenerate = True
                 break
-            lg += math.log(g)
-            corr += 1.0 / g
+            lg += w * math.log(g)
+            corr += w / g
     if degenerate:
         lower = tr * k / p
         return top, grad, hess, max(top - lower, 0.0), NOT_CONVERGED
@@ -398,28 +411,27 @@ def _laplace_bingham(k, p, x, nder):
     if logF > top:
         logF = top
     if nder >= 1:
-        gy = np.zeros(p)
-        hy = np.zeros((p, p))
-        for i in range(k):
-            gy[i] = 1.0
-        for i in range(k):
-            for j in range(k, p):
-                g = y[i] - y[j]
-                gy[i] -= 0.5 / g
-                gy[j] += 0.5 / g
-                w = 0.5 / (g * g)
-                hy[i, i] += w
-                hy[j, j] += w
-                hy[i, j] -= w
-                hy[j, i] -= w
-        # back to the order of the given eigenvalues
-        pos = np.empty(p, np.int64)
-        for r in range(p):
-            pos[order[r]] = r
-        for i in range(n):
-            grad[i] = gy[pos[i]]
-            for j in range(n):
-                hess[i, j] = hy[pos[i], pos[j]]
+        # derivatives in the given eigenvalues (multiplicity 1 each)
+        for e in range(n):
+            grad[e] = cnt_top[e]
+            for f in range(n + 1):
+                if f == e:
+                    continue
+                # e on top, f below / f on top, e below
+                w1 = cnt_top[e] * cnt_bot[f]
+                w2 = cnt_top[f] * cnt_bot[e]
+                if w1 > 0.0:
+                    g = vals[e] - vals[f]
+                    grad[e] -= 0.5 * w1 / g
+                    hess[e, e] += 0.5 * w1 / (g * g)
+                    if f < n:
+                        hess[e, f] -= 0.5 * w1 / (g * g)
+                if w2 > 0.0:
+                    g = vals[f] - vals[e]
+                    grad[e] += 0.5 * w2 / g
+                    hess[e, e] += 0.5 * w2 / (g * g)
+                    if f < n:
+                        hess[e, f] -= 0.5 * w2 / (g * g)
     return logF, grad, hess, err, NOT_CONVERGED
 
 
