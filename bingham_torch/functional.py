@@ -9,19 +9,32 @@ derivatives.  Two implementations:
   behind ``torch.library`` custom operators; CPU tensors (other devices are
   copied to the CPU and back).  Opaque to ``torch.compile`` (one node, no
   graph break).
-* ``impl="native"``: tensor operations only, for the vector Bingham
-  ``a = 1/2`` at any concentration (the contour representation with fixed
-  work): runs on any device and under ``torch.compile(fullgraph=True)``
-  without host synchronisation.
+* ``impl="native"``: tensor operations only, so it runs on any device and
+  under ``torch.compile(fullgraph=True)`` without host synchronisation:
 
-``impl="auto"`` (default) uses ``native`` for ``a = 1/2`` on non-CPU devices
-and ``core`` otherwise.
+  - ``a = 1/2`` (the vector Bingham) at any concentration: the contour
+    representation with fixed work;
+  - ``a = k/2``, ``b = p/2`` (integers ``k <= p``, ``n <= p``): the zonal
+    series at a fixed ``degree``, the moderate regime of low-rank
+    concentrations in high dimension (the MoE case).  Its error bound is
+    rigorous (tail) plus first-order rounding; values it cannot certify to
+    1e-8 in ``log F`` (1.2e-4 in float32) are NaN.  In eager mode
+    ``degree=None`` picks the smallest degree that certifies the batch (one
+    host synchronisation);
+    under ``torch.compile`` pass ``degree``.  See
+    :func:`log_hyp1f1_with_error`.
+
+``impl="auto"`` (default) uses ``core`` on the CPU.  On other devices it
+uses ``native`` for ``a = 1/2``; for the series it uses ``native`` when
+``degree`` is given, or (eager mode) when a degree within the table cap
+certifies the batch, and ``core`` otherwise.
 """
 import torch
 
-from . import _native, _ops
+from . import _native, _native_series, _ops
 
-__all__ = ["log_hyp1f1", "grad_log_hyp1f1", "log_normalizer",
+__all__ = ["log_hyp1f1", "log_hyp1f1_with_error", "grad_log_hyp1f1",
+           "log_normalizer",
            "log_normalizer_eigvals", "grad_log_normalizer_eigvals"]
 
 _IMPLS = ("auto", "core", "native")
@@ -39,15 +52,42 @@ def _check(x, a, b, impl):
     for name, v in (("a", a), ("b", b)):
         if isinstance(v, torch.Tensor) or not isinstance(v, (int, float)):
             raise ValueError(f"{name} must be a Python number")
-    if impl == "native" and float(a) != 0.5:
-        raise ValueError(f"impl='native' needs a = 1/2 (the vector Bingham), "
-                         f"got a={a}")
-    if impl == "native" and not float(b) >= 0.5 * x.shape[-1]:
-        raise ValueError(f"impl='native' needs b >= n/2, got b={b} with "
-                         f"n={x.shape[-1]}")
+    n = x.shape[-1]
+    if impl == "native" and not (_contour_ok(a, b, n)
+                                 or _native_series.supports(a, b, n)):
+        raise ValueError(
+            f"impl='native' needs a = 1/2 and b >= n/2 (the contour), or "
+            f"2a, 2b integers with 1/2 <= a <= b and n <= 2b (the series); "
+            f"got a={a}, b={b}, n={n}")
 
 
-def log_hyp1f1(x, a, b, *, impl="auto"):
+def _contour_ok(a, b, n):
+    return float(a) == 0.5 and float(b) >= 0.5 * n
+
+
+def _native_degree(x, a, b, impl, degree):
+    """``None`` for the core, ``0`` for the native contour, or the degree of
+    the native series (see the module docstring for ``auto``)."""
+    n = x.shape[-1]
+    if impl == "core":
+        return None
+    if impl == "auto" and x.device.type == "cpu":
+        return None
+    if _contour_ok(a, b, n):
+        return 0
+    if not _native_series.supports(a, b, n):
+        return None
+    if impl == "native":
+        return _native_series.resolve_degree(x, a, b, degree)
+    if degree is not None:
+        return _native_series.resolve_degree(x, a, b, degree)
+    if torch.compiler.is_compiling():
+        return None
+    K, certified = _native_series.choose_degree(x, a, b)
+    return K if certified else None
+
+
+def log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     """``log 1F1(a; b; diag(x))``, differentiable twice in ``x``.
 
     Parameters
@@ -58,6 +98,9 @@ def log_hyp1f1(x, a, b, *, impl="auto"):
         Parameters (Python numbers; see :func:`bingham.special.log_hyp1f1`
         for their domain).
     impl : {"auto", "core", "native"}
+    degree : int, optional
+        Truncation degree of the native series (``a > 1/2``); required
+        under ``torch.compile``, chosen from the data otherwise.
 
     Returns
     -------
@@ -67,31 +110,51 @@ def log_hyp1f1(x, a, b, *, impl="auto"):
     Notes
     -----
     Gradients are exact (the core's derivatives, or moments of the contour
-    integrand), and so is double backward (through the exact Hessian).
-    Float32 inputs are evaluated in float64 and rounded.
+    integrand), and so is double backward (through the exact Hessian).  The
+    native series is differentiated through its recursion (the exact
+    derivatives of the truncated series).  The core evaluates float32
+    inputs in float64 and rounds; the native paths compute in the input's
+    dtype.
     """
     _check(x, a, b, impl)
     a, b = float(a), float(b)
-    if _use_native(x, a, b, impl):
+    K = _native_degree(x, a, b, impl, degree)
+    if K == 0:
         return _native.log_hyp1f1_vector(x, b)
+    if K is not None:
+        return _native_series.log_hyp1f1_series(x, a, b, K)[0]
     if x.device.type != "cpu":
         return log_hyp1f1(x.cpu(), a, b, impl="core").to(x.device)
     return _ops.log_hyp1f1_and_grad(x, a, b)[0]
 
 
-def _use_native(x, a, b, impl):
-    return impl == "native" or (
-        impl == "auto" and a == 0.5 and x.device.type != "cpu"
-        and b >= 0.5 * x.shape[-1])
+def log_hyp1f1_with_error(x, a, b, *, degree=None):
+    """The native series with its error bound: ``(log F, error)``, both
+    ``(...)``, where ``error`` bounds ``|log F_K - log F|`` (rigorous tail
+    bound plus first-order rounding, see :mod:`bingham_torch._native_series`)
+    and values whose bound exceeds 1e-8 (float32: 1.2e-4) are NaN.  Domain:
+    ``2a``, ``2b`` integers, ``1/2 <= a <= b``, ``n <= 2b``; any device,
+    fixed work for a given ``degree``."""
+    _check(x, a, b, "native")
+    a, b = float(a), float(b)
+    if not _native_series.supports(a, b, x.shape[-1]):
+        raise ValueError(f"a, b: the native series needs 2a, 2b integers "
+                         f"with 1/2 <= a <= b and n <= 2b, got a={a}, b={b}")
+    K = _native_series.resolve_degree(x, a, b, degree)
+    return _native_series.log_hyp1f1_series(x, a, b, K)
 
 
-def grad_log_hyp1f1(x, a, b, *, impl="auto"):
+def grad_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     """Gradient of :func:`log_hyp1f1` in ``x`` (``(..., n)``), itself
-    differentiable (through the exact Hessian)."""
+    differentiable (through the exact Hessian, or the native series'
+    recursion; the series gradient costs ``n`` evaluations)."""
     _check(x, a, b, impl)
     a, b = float(a), float(b)
-    if _use_native(x, a, b, impl):
+    K = _native_degree(x, a, b, impl, degree)
+    if K == 0:
         return _native._GradNative.apply(x, b)
+    if K is not None:
+        return _native_series.grad_series(x, a, b, K)
     if x.device.type != "cpu":
         return grad_log_hyp1f1(x.cpu(), a, b, impl="core").to(x.device)
     return _ops.grad_log_hyp1f1(x, a, b)
@@ -105,18 +168,22 @@ def _check_kp(eigenvalues, k, p):
         raise ValueError(f"eigenvalues: {eigenvalues.shape[-1]} > p = {p}")
 
 
-def grad_log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto"):
+def grad_log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto",
+                                degree=None):
     """Gradient of :func:`log_normalizer_eigvals` (``E[diag(V^T X X^T V)]``
     over the given eigen-directions), differentiable."""
     _check_kp(eigenvalues, k, p)
-    return grad_log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl)
+    return grad_log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl,
+                           degree=degree)
 
 
-def log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto"):
+def log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto", degree=None):
     """Matrix Bingham log-normalizer ``log 1F1(k/2; p/2; L)`` from the
-    nonzero eigenvalues ``L`` (``(..., r)``, ``r <= p``), differentiable."""
+    nonzero eigenvalues ``L`` (``(..., r)``, ``r <= p``), differentiable.
+    ``impl`` and ``degree`` as in :func:`log_hyp1f1`."""
     _check_kp(eigenvalues, k, p)
-    return log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl)
+    return log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl,
+                      degree=degree)
 
 
 def _check_symmetric(A):
@@ -127,7 +194,7 @@ def _check_symmetric(A):
         raise ValueError("A must be symmetric")
 
 
-def log_normalizer(A, k, *, impl="auto"):
+def log_normalizer(A, k, *, impl="auto", degree=None):
     """``log 1F1(k/2; p/2; A)`` for symmetric ``A`` (``(..., p, p)``),
     differentiable through ``torch.linalg.eigvalsh``.  Symmetry is checked
     to 1e-10 relative."""
@@ -135,4 +202,5 @@ def log_normalizer(A, k, *, impl="auto"):
         raise ValueError(f"A must have shape (..., p, p), got {tuple(A.shape)}")
     _check_symmetric(A)
     ev = torch.linalg.eigvalsh(0.5 * (A + A.mT))
-    return log_normalizer_eigvals(ev, k, A.shape[-1], impl=impl)
+    return log_normalizer_eigvals(ev, k, A.shape[-1], impl=impl,
+                                  degree=degree)

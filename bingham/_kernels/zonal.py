@@ -404,3 +404,72 @@ def series_work(m, kmax):
             if K == 0 or not next_partition(kappa, m):
                 break
     return parts, pairs
+
+
+@jit
+def strip_table(m, kmax):
+    """Every pair ``(kappa, mu)`` of partitions (at most ``m`` parts, size at
+    most ``kmax``) with ``kappa/mu`` a horizontal strip, for evaluating the
+    branching rule in data-independent array operations (the torch-native
+    series): ``E_kappa(x_1..x_v) = sum_mu weight * E_mu(x_1..x_{v-1})
+    * x_v^d / d!``, the ``mu = kappa`` pair (``d = 0``, weight 1) included.
+
+    Returns ``(kap, mu, d, weight, lengths, parent, shift, sizes)``: per pair
+    the graded indices, the strip size and the weight; per partition its
+    number of parts, the index of the partition without its last cell and that
+    cell's content ``kappa_g - 1 - g / alpha`` (``(a)_kappa / (b)_kappa`` is
+    the product of ``(a + shift) / (b + shift)`` along the parent chain) and
+    its size.
+    """
+    cum, offset = count_tables(m, kmax)
+    npart = offset[kmax + 1]
+    nparts, npairs = series_work(m, kmax)
+    npairs = int(npairs)
+    kap = np.zeros(npairs, np.int64)
+    mu = np.zeros(npairs, np.int64)
+    dd = np.zeros(npairs, np.int64)
+    weight = np.zeros(npairs)
+    lengths = np.zeros(npart, np.int64)
+    parent = np.zeros(npart, np.int64)
+    shift = np.zeros(npart)
+    sizes = np.zeros(npart, np.int64)
+    kappa = np.zeros(m + 1, np.int64)
+    nu = np.zeros(m + 1, np.int64)
+    lo = np.zeros(m + 1, np.int64)
+    gam = np.zeros(m + 1)
+    kap[0] = 0
+    mu[0] = 0
+    weight[0] = 1.0
+    q = 1
+    for K in range(1, kmax + 1):
+        for i in range(m + 1):
+            kappa[i] = 0
+        kappa[0] = K
+        while True:
+            length = num_parts(kappa, m)
+            ik = rank(kappa, m, K, cum, offset)
+            lengths[ik] = length
+            sizes[ik] = K
+            g = length - 1
+            kappa[g] -= 1
+            parent[ik] = rank(kappa, m, K - 1, cum, offset)
+            kappa[g] += 1
+            shift[ik] = kappa[g] - 1 - g / ALPHA
+            kap[q] = ik
+            mu[q] = ik
+            weight[q] = 1.0
+            q += 1
+            first_strip(kappa, nu, lo, gam, length)
+            d = 0
+            while True:
+                d = next_strip(kappa, nu, lo, gam, length, d)
+                if d < 0:
+                    break
+                kap[q] = ik
+                mu[q] = rank(nu, m, K - d, cum, offset)
+                dd[q] = d
+                weight[q] = gam[length - 1]
+                q += 1
+            if not next_partition(kappa, m):
+                break
+    return kap, mu, dd, weight, lengths, parent, shift, sizes
