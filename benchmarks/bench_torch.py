@@ -33,6 +33,31 @@ def run_normalizer(args, row):
                 f"experts x 16 eigenvalues, p=4096", t,
                 "numba core value_and_grad", t_core,
                 target="<= 2x the core" if impl == "core" else "")
+    # k > 1, the MoE case: 64 experts, rank-8 concentrations, p = 4096,
+    # token rank 4; the native series at a fixed degree (as under
+    # torch.compile) against the core
+    bt = __import__("bingham_torch")
+    for k, r in ((4, 8), (2, 16)):
+        x = rng.uniform(0.0, 30.0, size=(64, r))
+        t_core = best_time(lambda: special.value_and_grad_log_hyp1f1(
+            0.5 * k, 2048.0, x), repeat=5)
+        degree = bt.functional._native_series.choose_degree(
+            torch.tensor(x), 0.5 * k, 2048.0)[0]
+        for impl in ("core", "native"):
+            for dtype in (torch.float64, torch.float32):
+                xt = torch.tensor(x, dtype=dtype, requires_grad=True)
+
+                def fwd_bwd():
+                    v = bt.log_hyp1f1(xt, 0.5 * k, 2048.0, impl=impl,
+                                      degree=degree if impl == "native"
+                                      else None)
+                    return torch.autograd.grad(v.sum(), xt)[0]
+                t = best_time(fwd_bwd, repeat=5)
+                row(f"torch {impl} {str(dtype)[6:]}: forward + backward, "
+                    f"k={k}, 64 experts x {r} eigenvalues, p=4096"
+                    + (f" (degree {degree})" if impl == "native" else ""),
+                    t, "numba core value_and_grad", t_core,
+                    target="<= 2x the core" if impl == "core" else "")
     # a batch of 10,000 vector-Bingham normalizers (p = 3)
     xb = rng.normal(scale=5.0, size=(10_000, 3))
     t_core = best_time(lambda: special.value_and_grad_log_hyp1f1(
