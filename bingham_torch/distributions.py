@@ -58,11 +58,13 @@ class MatrixBingham(Distribution):
     Notes
     -----
     ``batch_shape`` is the leading shape of the parameters, ``event_shape``
-    is ``(p, k)``.  Built from ``A``, ``log_prob`` and ``entropy`` are
-    differentiable everywhere (through ``A`` itself and its eigenvalues);
-    ``mean``, ``mode`` and the KL divergence go through the eigenvectors,
-    whose gradient torch leaves undefined (NaN) at repeated eigenvalues.  ``mean`` is the mean projection ``E[X X^T]``
+    is ``(p, k)``.  ``mean`` is the mean projection ``E[X X^T]``
     (``(..., p, p)``), the natural mean of a distribution on Gr(k, p).
+    Built from ``A``, ``log_prob``, ``entropy``, ``mean`` and the KL
+    divergence are differentiable everywhere, repeated eigenvalues included
+    (``mean`` has its own backward, the derivative of a spectral function
+    with divided differences replaced by Hessian entries at ties); only
+    ``mode`` goes through eigenvectors.
     """
     arg_constraints = {"eigenvalues": constraints.independent(
         constraints.real, 1)}
@@ -152,6 +154,8 @@ class MatrixBingham(Distribution):
     @property
     def mean(self):
         """``E[X X^T]`` (``(..., p, p)``)."""
+        if self._dense is not None:
+            return _MeanProjection.apply(self._dense, self.k)
         g, c = self._moments()
         eye = torch.eye(self.p, dtype=g.dtype, device=g.device)
         return (self.frame * (g - c).unsqueeze(-2)) @ self.frame.mT \
@@ -216,6 +220,51 @@ class MatrixBingham(Distribution):
         return out.reshape(shape + self.batch_shape + self.event_shape)
 
 
+class _MeanProjection(torch.autograd.Function):
+    """``M(A) = E[X X^T] = V diag(g(l)) V^T`` for dense ``A = V diag(l)
+    V^T``, ``g`` the gradient of ``f = log 1F1(k/2; p/2; .)``.
+
+    ``M`` is the gradient of the spectral function ``f(l(A))``, so its
+    derivative is self-adjoint (Lewis & Sendov): for ``S = V^T sym(G) V``
+    the backward is ``V (diag(Hess f diag(S)) + Gamma o offdiag(S)) V^T``
+    with ``Gamma_ij = (g_i - g_j) / (l_i - l_j)``, replaced by its limit
+    ``Hess_ii - Hess_ij`` where the eigenvalues agree to ``sqrt(eps)``
+    relative (there the divided difference loses half the digits and the
+    limit is accurate to the same order).  First order only.
+    """
+
+    @staticmethod
+    def forward(ctx, A, k):
+        lam, V = torch.linalg.eigh(A)
+        p = A.shape[-1]
+        g = F.grad_log_normalizer_eigvals(lam, k, p)
+        ctx.save_for_backward(lam, V, g)
+        ctx.k = k
+        return (V * g.unsqueeze(-2)) @ V.mT
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, G):
+        lam, V, g = ctx.saved_tensors
+        p = lam.shape[-1]
+        H = F.hess_log_hyp1f1(lam, 0.5 * ctx.k, 0.5 * p)
+        S = V.mT @ (0.5 * (G + G.mT)) @ V
+        dl = lam.unsqueeze(-1) - lam.unsqueeze(-2)
+        dg = g.unsqueeze(-1) - g.unsqueeze(-2)
+        scale = lam.abs().amax(-1, keepdim=True).unsqueeze(-1).clamp_min(1.0)
+        tie = dl.abs() <= torch.finfo(lam.dtype).eps ** 0.5 * scale
+        Hd = torch.diagonal(H, dim1=-2, dim2=-1)
+        limit = Hd.unsqueeze(-1) - H
+        gamma = torch.where(tie, limit, dg / torch.where(tie, 1.0, dl))
+        diagS = torch.diagonal(S, dim1=-2, dim2=-1)
+        inner = gamma * S
+        inner = inner - torch.diag_embed(torch.diagonal(inner, dim1=-2,
+                                                        dim2=-1))
+        inner = inner + torch.diag_embed(
+            (H @ diagS.unsqueeze(-1)).squeeze(-1))
+        return V @ inner @ V.mT, None
+
+
 @register_kl(MatrixBingham, MatrixBingham)
 def _kl_matrix_bingham(q1, q2):
     """Closed form for arbitrary orientations::
@@ -225,6 +274,11 @@ def _kl_matrix_bingham(q1, q2):
     """
     if (q1.p, q1.k) != (q2.p, q2.k):
         raise ValueError("KL needs two distributions on the same V_k(R^p)")
+    if q1._dense is not None or q2._dense is not None:
+        # E_q1[tr X^T A X] = tr(A M1): no eigenvectors of a dense A in the
+        # graph (their gradient is undefined at repeated eigenvalues)
+        quad = ((q1.A - q2.A) * q1.mean).sum((-1, -2))
+        return quad - q1.log_normalizer() + q2.log_normalizer()
     g, c = q1._moments()
     C2 = (q2.frame.mT @ q1.frame) ** 2                     # (..., r2, r1)
     e1 = (q1.eigenvalues * g).sum(-1)

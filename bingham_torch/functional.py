@@ -34,7 +34,7 @@ import torch
 from . import _native, _native_series, _ops
 
 __all__ = ["log_hyp1f1", "log_hyp1f1_with_error", "grad_log_hyp1f1",
-           "log_normalizer",
+           "hess_log_hyp1f1", "log_normalizer",
            "log_normalizer_eigvals", "grad_log_normalizer_eigvals"]
 
 _IMPLS = ("auto", "core", "native")
@@ -158,6 +158,28 @@ def grad_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     if x.device.type != "cpu":
         return grad_log_hyp1f1(x.cpu(), a, b, impl="core").to(x.device)
     return _ops.grad_log_hyp1f1(x, a, b)
+
+
+def hess_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
+    """Hessian of :func:`log_hyp1f1` in ``x`` (``(..., n, n)``), exact (the
+    core's, the contour's moments, or the native series differentiated
+    twice).  Not itself differentiable."""
+    _check(x, a, b, impl)
+    a, b = float(a), float(b)
+    K = _native_degree(x, a, b, impl, degree)
+    if K == 0:
+        return _native.contour_value_grad_hess(x.detach(), b, 2)[2]
+    if K is not None:
+        with torch.enable_grad():
+            y = x.detach().requires_grad_()
+            g = _native_series.grad_series(y, a, b, K)
+            rows = [torch.autograd.grad(g[..., j].sum(), y,
+                                        retain_graph=True)[0]
+                    for j in range(x.shape[-1])]
+        return torch.stack(rows, -2) if rows else g.unsqueeze(-1)
+    if x.device.type != "cpu":
+        return hess_log_hyp1f1(x.cpu(), a, b, impl="core").to(x.device)
+    return _ops.hess_log_hyp1f1(x.detach(), a, b)
 
 
 def _check_kp(eigenvalues, k, p):

@@ -115,3 +115,16 @@ def test_nan_gives_nan():
     x = torch.tensor([[1.0, float("nan")], [1.0, 2.0]], dtype=torch.float64)
     v = bt.log_hyp1f1(x, 0.5, 1.5, impl="core")
     assert torch.isnan(v[0]) and torch.isfinite(v[1])
+
+
+@pytest.mark.parametrize("impl, a, b, x", [
+    ("core", 1.0, 2.5, [3.0, 1.0, -2.0]),
+    ("native", 0.5, 5.0, [20.0, 5.0, 0.1, -3.0]),      # contour
+    ("native", 1.5, 512.0, [40.0, 20.0, -10.0]),       # zonal series
+    ("native", 2.0, 2048.0, [30.0, 30.0, 5.0, 1.0]),   # series, a tie
+])
+def test_hessian_function_agrees_with_the_core(impl, a, b, x):
+    xt = torch.tensor([x, x[::-1]], dtype=torch.float64)
+    H = bt.functional.hess_log_hyp1f1(xt, a, b, impl=impl)
+    ref = special.hess_log_hyp1f1(a, b, xt.numpy())
+    np.testing.assert_allclose(H.numpy(), ref, rtol=1e-9, atol=1e-13)
