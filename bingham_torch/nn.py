@@ -242,12 +242,20 @@ class BinghamRouter(Router):
         maps of it (the normalizer is then ``log 1F1(k/2; d/2; tau l_e)``).
     bias_update_rate : float
         Step of the auxiliary-loss-free balancing bias.
+    normalizer_degree : int or None
+        For ``token_rank > 1`` on accelerators: the fixed degree of the
+        torch-native series (:func:`bingham_torch.functional.log_hyp1f1`),
+        so that the normalizer compiles without host synchronisation;
+        uncertified values are NaN.  ``None``: chosen from the data in
+        eager mode, the core under ``torch.compile``.  Ignored on the CPU
+        (the core is faster there).
     """
 
     def __init__(self, d_model, n_experts, rank, *, top_k=None,
                  normalizer=True, shared_frame=False, token_rank=1, tau=1.0,
                  learn_prior=False, init_concentration=4.0,
-                 bias_update_rate=0.0, distributed=True, generator=None):
+                 bias_update_rate=0.0, distributed=True, generator=None,
+                 normalizer_degree=None):
         super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
                          distributed=distributed)
         if not (isinstance(rank, int) and 1 <= rank <= d_model):
@@ -256,8 +264,13 @@ class BinghamRouter(Router):
         if not (isinstance(token_rank, int) and 1 <= token_rank < d_model):
             raise ValueError(f"token_rank must be an integer in [1, d_model), "
                              f"got {token_rank!r}")
+        if normalizer_degree is not None and not (
+                isinstance(normalizer_degree, int) and normalizer_degree >= 1):
+            raise ValueError(f"normalizer_degree must be a positive int or "
+                             f"None, got {normalizer_degree!r}")
         self.d_model, self.rank = d_model, rank
         self.token_rank = token_rank
+        self.normalizer_degree = normalizer_degree
         if token_rank > 1:
             # tokens span [h, W_1 h, ..., W_(k-1) h]
             self.token_maps = nn.Parameter(
@@ -290,7 +303,8 @@ class BinghamRouter(Router):
             return torch.zeros(self.n_experts, dtype=dtype,
                                device=lam.device)
         # once per forward for the E experts, never per token
-        return F.log_normalizer_eigvals(lam, self.token_rank, self.d_model)
+        return F.log_normalizer_eigvals(lam, self.token_rank, self.d_model,
+                                        degree=self.normalizer_degree)
 
     def tokens(self, x):
         """Token frames: unit vectors ``(T, d, 1)``, or with ``token_rank =

@@ -8,6 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from bingham_torch import functional as bt_functional  # noqa: E402
 from bingham_torch import nn as bnn  # noqa: E402
 
 
@@ -220,6 +221,8 @@ def test_bad_arguments():
         bnn.BinghamRouter(8, 4, 2, token_rank=8)
     with pytest.raises(ValueError, match="token_rank"):
         bnn.UncertainBinghamRouter(8, 4, 2, token_rank=2)
+    with pytest.raises(ValueError, match="normalizer_degree"):
+        bnn.BinghamRouter(8, 4, 2, token_rank=2, normalizer_degree=0)
     with pytest.raises(ValueError, match="n_experts"):
         bnn.SoftmaxTopKRouter(8, 0)
     with pytest.raises(ValueError, match="n_experts"):
@@ -288,3 +291,22 @@ def test_uncertain_router_limits_and_gradients():
     (out.weights.sum() + out.aux["kl"]).backward()
     assert torch.isfinite(r.kappa.weight.grad).all()
     assert torch.isfinite(r.concentration_raw.grad).all()
+
+
+def test_native_series_normalizers_match_the_core_in_the_router_regime():
+    """The normalizers of a subspace-token router (k = 3, rank 8 in d = 512)
+    from the torch-native series at a fixed degree, as on an accelerator
+    under torch.compile, equal the core's (what the router uses on the
+    CPU)."""
+    g = torch.Generator().manual_seed(0)
+    router = bnn.BinghamRouter(512, 6, 8, token_rank=3, generator=g,
+                               init_concentration=20.0,
+                               normalizer_degree=24).double()
+    with torch.no_grad():
+        router.concentration_raw.add_(torch.randn(6, 8, generator=g,
+                                                  dtype=torch.float64))
+    lam = router.tau * router.concentrations()
+    native = bt_functional.log_normalizer_eigvals(
+        lam, 3, 512, impl="native", degree=router.normalizer_degree)
+    torch.testing.assert_close(native, router._normalizers(torch.float64),
+                               rtol=1e-13, atol=1e-14)
