@@ -26,7 +26,7 @@ from bingham.special import (
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 REGIMES = {
-    "n1": "n = 1 (scalar 1F1), a, b in (0.2, 10), x in [-1e5, 1e5]",
+    "n1": "n = 1 (scalar 1F1), a in (0.2, 4), b in (1.5, 8192), x in [-1e5, 1e5]",
     "k1": "k = 1 (vector Bingham), p = 3 .. 8192, eigenvalues in [-1e5, 1e5]",
     "kp1": "k = p - 1 (Kummer), p <= 6, eigenvalues in [-1e4, 1e4]",
     "zonal": "k > 1 and general (a, b), small arguments, n <= 4",

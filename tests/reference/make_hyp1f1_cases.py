@@ -90,6 +90,15 @@ def n1_cases():
     for x in [-1e5, -3000.0, 1e4, 1e5]:
         out.append(case(f"n1 large a=0.5 b=1.5 x={x}", "n1", 0.5, 1.5, [x],
                         refs.n1(0.5, 1.5, x)[0], "mpmath.hyp1f1"))
+    # large b with x near b: the Bromwich point at 0 carries b - a, and a
+    # parabola scaled by the nearby saddle alone passes too close to it
+    for a, b, x in [(0.5, 200.0, 210.0), (0.5, 200.0, 240.0),
+                    (0.5, 200.0, 300.0), (1.0, 200.0, 240.0),
+                    (1.0, 2048.0, 1945.6), (1.5, 2048.0, 1945.6),
+                    (1.5, 2048.0, 2048.0), (2.0, 2048.0, 2048.0),
+                    (1.0, 8192.0, 8192.0), (3.0, 2048.0, 2500.0)]:
+        out.append(case(f"n1 x near b a={a} b={b} x={x}", "n1", a, b, [x],
+                        refs.n1(a, b, x)[0], "mpmath.hyp1f1"))
     return out
 
 
@@ -106,7 +115,7 @@ def k1_cases(rng):
         out.append(case(f"k1 p={p} x={np.round(x, 3).tolist()}", "k1", 0.5,
                         p / 2, x, refs.k1_cut(x), "cut integrals (mpmath.quad)"))
     for p in [64, 1024, 8192]:
-        for x in ([0.5], [-3.0], [1e3], [-1e5], [1e5]):
+        for x in ([0.5], [-3.0], [1e3], [-1e5], [1e5], [0.55 * p], [0.6 * p]):
             out.append(case(f"k1 lowrank p={p} x={x}", "k1", 0.5, p / 2, x,
                             refs.n1(0.5, p / 2, x[0])[0], "mpmath.hyp1f1"))
         for x in ([40.0, -25.0], [200.0, 150.0], [-300.0, 100.0]):

@@ -32,7 +32,7 @@ ALPHA = 2
 def n1(a, b, x, dps=40):
     """``(log |1F1(a; b; x)|, sign)`` for scalar x."""
     with mp.workdps(dps):
-        F = mp.hyp1f1(mp.mpf(a), mp.mpf(b), mp.mpf(x))
+        F = mp.hyp1f1(mp.mpf(a), mp.mpf(b), mp.mpf(x), maxterms=10**6)
         return mp.log(abs(F)), (1 if F > 0 else -1)
 
 
