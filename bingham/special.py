@@ -286,9 +286,13 @@ def _isotropic_angles(k, m, p):
 def _isotropic_first(fa, fb, x):
     """Rows evaluated by the isotropic method before (instead of) the
     kernels: isotropic, at most the allowed number of principal angles, and
-    a concentration (sum |x| > 20) where the series gets expensive."""
+    a concentration where the series gets expensive: its degree sums peak
+    near ``(a/b) sum |x|`` (the first-order term of log F), so below 10 the
+    series is cheap and more accurate (e.g. k=4, p=4096, 2 x 1024: series
+    5e-14, isotropic 5e-12)."""
     # the contour is exact and faster for a = 1/2 and b - a = 1/2
-    cand = (np.sum(np.abs(x), axis=1) > 20.0) & (fa != 0.5) & (fb - fa != 0.5)
+    cand = (np.abs(fa / fb) * np.sum(np.abs(x), axis=1) > 10.0) \
+        & (fa != 0.5) & (fb - fa != 0.5)
     if not cand.any():
         return None
     from . import _isotropic
