@@ -18,6 +18,12 @@ VECTOR_CASES = [
     (1.5, [1e4, -1e4, 3.0]),
     (32.0, list(np.linspace(-20.0, 20.0, 64))),
     (5.0, [1e-8, 0.0, 0.0, 1e-3]),
+    # an eigenvalue near or above b: the point at 0 carries b - n/2 and the
+    # parabola must be widened (the old fixed grid was off by 95 and NaN)
+    (100.0, [120.0, 3.0, -2.0]),
+    (2048.0, [2048.0]),
+    (2048.0, [1900.0, 10.0, -5.0, 0.0]),
+    (4096.0, [8192.0, 100.0]),
 ]
 
 
