@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 import torch
 
-from bingham._kernels.zonal import series_work, strip_table
+from bingham._kernels.zonal import fold_pochhammer, series_work, strip_table
 from bingham.special import AccuracyWarning
 
 #: largest strip table built (pairs); about 50 bytes per pair and input of
@@ -77,12 +77,14 @@ def _strips(m, degree):
 
 @functools.lru_cache(maxsize=64)
 def _cached_plan(a, b, m, n, degree):
-    kap, mu, d, weight, lengths, parent, shift, sizes = _strips(m, degree)
+    kap, mu, d, gamma, lengths, parent, shift, sizes, parts = \
+        _strips(m, degree)
     npart = lengths.shape[0]
-    ratio = np.ones(npart)
-    for K in range(1, degree + 1):
-        sel = sizes == K
-        ratio[sel] = ratio[parent[sel]] * (a + shift[sel]) / (b + shift[sel])
+    # the stored quantity is (a)_kappa / (b)_kappa C_kappa(x) / |kappa|!
+    # (bounded by the scalar series' terms), and the powers are (x/b)^d:
+    # the per-pair weight takes the rest, as one running product (each
+    # factor alone over- or underflows at high degree)
+    weight = fold_pochhammer(kap, mu, d, gamma, parts, a, b, b)
     steps = []
     everything = tuple(torch.as_tensor(t) for t in (kap, mu, d, weight))
     for v in range(1, n):
@@ -95,7 +97,7 @@ def _cached_plan(a, b, m, n, degree):
             steps.append(everything)
     # final[:, j]: all terms (j = 0), the terms of degree K, K-1, K-2
     final = np.zeros((4, npart, degree + 1))
-    np.add.at(final[0], (mu, d), ratio[kap] * weight)
+    np.add.at(final[0], (mu, d), weight)
     total = sizes[:, None] + np.arange(degree + 1)[None, :]
     for j in range(1, 4):
         final[j] = np.where(total == degree + 1 - j, final[0], 0.0)
@@ -107,9 +109,8 @@ def _cached_plan(a, b, m, n, degree):
 def _plan(a, b, m, n, degree):
     """Host-side tables for one ``(a, b, m, n, degree)`` (CPU tensors; a
     constant for ``torch.compile``): the pairs ``(kappa, mu, d, weight)``
-    used at each step ``v = 1 .. n-1`` and the final matrix holding
-    ``(a)_kappa / (b)_kappa`` (for the whole sum and for the last three
-    degrees)."""
+    used at each step ``v = 1 .. n-1`` and the final matrix (for the whole
+    sum and for the last three degrees)."""
     return _cached_plan(a, b, m, n, degree)
 
 
@@ -119,24 +120,24 @@ def pairs(m, degree):
     return int(series_work(m, degree)[1])
 
 
-def _powers(x, degree):
-    """``x^d / d!`` for ``d = 0 .. degree``: ``(..., n, degree + 1)``."""
-    cols = [torch.ones_like(x)]
+def _powers(y, degree):
+    """``y^d`` for ``d = 0 .. degree``: ``(..., n, degree + 1)``."""
+    cols = [torch.ones_like(y)]
     for d in range(1, degree + 1):
-        cols.append(cols[-1] * x / d)
+        cols.append(cols[-1] * y)
     return torch.stack(cols, -1)
 
 
 def _contract(x, a, b, degree):
     """Build ``E_mu(x_1..x_{n-1})`` by the branching rule and contract with
     the final matrices: returns ``EW`` (``(B, 4, K+1)``, the coefficients of
-    ``x_n^d / d!`` in the sum and in the degree-K, K-1, K-2 parts) and those
+    ``(x_n/b)^d`` in the sum and in the degree-K, K-1, K-2 parts) and those
     powers (``(B, K+1)``)."""
     n = x.shape[-1]
     m = max_parts(a, n)
     npart, steps, final = _plan(a, b, m, n, degree)
     xf = x.reshape(-1, n)
-    xp = _powers(xf, degree)                             # (B, n, K+1)
+    xp = _powers(xf / b, degree)                         # (B, n, K+1)
     dev, dt = x.device, x.dtype
     E = torch.zeros(xf.shape[0], npart, dtype=dt, device=dev)
     E[:, 0] = 1.0
@@ -339,8 +340,7 @@ def resolve_degree(x, a, b, degree):
 def grad_series(x, a, b, degree):
     """Gradient of ``log F_K`` in ``x`` with tensor operations only (no
     ``autograd.grad``): ``dF/dx_j`` is the series with ``x_j`` moved to the
-    last position, differentiated in that variable (``x^d/d!`` ->
-    ``x^(d-1)/(d-1)!``).  Costs ``n`` evaluations; differentiable.  Not
+    last position, differentiated in that variable.  Costs ``n`` evaluations; differentiable.  Not
     masked: check :func:`log_hyp1f1_series`' error for the same input."""
     x, _ = _shift(x, a, b)
     n = x.shape[-1]
@@ -352,7 +352,10 @@ def grad_series(x, a, b, degree):
                          for j in range(n)])
     xs = x[..., order]                                   # (..., n, n)
     EW, last = _contract(xs, a, b, degree)
-    dlast = torch.cat([torch.zeros_like(last[:, :1]), last[:, :-1]], -1)
+    # d/dx (x/b)^d = (d/b) (x/b)^(d-1)
+    orders = torch.arange(degree + 1, dtype=x.dtype, device=x.device) / b
+    dlast = torch.cat([torch.zeros_like(last[:, :1]), last[:, :-1]], -1) \
+        * orders
     F = (EW[:, 0] * last).sum(-1)
     dF = (EW[:, 0] * dlast).sum(-1)
     return (dF / F).reshape(x.shape)
