@@ -58,6 +58,7 @@ rounding bound ``eps * K * sum |terms|``.  Neither is a proof; the test suite
 checks that they are never below the true error on the reference sets
 (``tests/reference``).
 """
+import functools
 import math
 import warnings
 
@@ -144,12 +145,37 @@ def _check_b(a, b, n):
                     f"series for n={n} eigenvalues, so 1F1 is undefined")
 
 
+def _kernel_array(arr):
+    """A C-contiguous, writeable float64 array: the one memory layout the
+    kernels are compiled for (numba compiles read-only arrays, e.g. from
+    ``np.broadcast_to``, separately, and the two compilations can differ in
+    the last bit)."""
+    if arr.flags.c_contiguous and arr.flags.writeable:
+        return arr
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _check_b_scalar(a, b, n):
+    if math.isinf(a) or math.isinf(b):
+        raise ValueError("a and b must be finite")
+    _check_b(np.array([a]), np.array([b]), n)
+
+
 def _prepare(a, b, x):
     """Validate and broadcast ``(a, b, x)``; returns flat contiguous arrays
     and the leading shape."""
     x = _real_array(x, "x")
     if x.ndim == 0:
         x = x[None]
+    if type(a) in (float, int) and type(b) in (float, int):
+        # the common case (Python numbers), kept cheap
+        n = x.shape[-1]
+        _check_b_scalar(float(a), float(b), n)
+        flat_x = _kernel_array(x.reshape(-1, n))
+        N = flat_x.shape[0]
+        return (np.full(N, float(a)), np.full(N, float(b)), flat_x,
+                x.shape[:-1], n)
     a = _real_array(a, "a")
     b = _real_array(b, "b")
     n = x.shape[-1]
@@ -166,17 +192,43 @@ def _prepare(a, b, x):
         x = np.broadcast_to(x, lead + (n,))
     if np.isinf(a).any() or np.isinf(b).any():
         raise ValueError("a and b must be finite")
-    flat_x = np.ascontiguousarray(x.reshape(-1, n))
-    if a.ndim == 0 and b.ndim == 0:  # the common case, kept cheap
+    flat_x = _kernel_array(x.reshape(-1, n))
+    if a.ndim == 0 and b.ndim == 0:
         _check_b(a, b, n)
         N = flat_x.shape[0]
         return np.full(N, a), np.full(N, b), flat_x, lead, n
     ab = np.broadcast_to(a, lead)
     bb = np.broadcast_to(b, lead)
     _check_b(ab, bb, n)
-    flat_a = np.ascontiguousarray(ab.reshape(-1))
-    flat_b = np.ascontiguousarray(bb.reshape(-1))
+    flat_a = _kernel_array(ab.reshape(-1))
+    flat_b = _kernel_array(bb.reshape(-1))
     return flat_a, flat_b, flat_x, lead, n
+
+
+# below this size, Python on .tolist() beats numpy's per-call overhead (the
+# single-input call is dominated by such checks)
+_SMALL = 16
+
+
+def _any(test, arr):
+    """``test(arr).any()`` (``arr.any()`` for ``test=None``), cheap for the
+    small arrays of a single call."""
+    if arr.size <= _SMALL:
+        vals = arr.ravel().tolist()
+        if test is None:
+            return any(vals)
+        if test is np.isnan:
+            return any(v != v for v in vals)
+        return any(v in (math.inf, -math.inf) for v in vals)
+    return bool(arr.any() if test is None else test(arr).any())
+
+
+def _contour_everywhere(fa, fb):
+    """Every row has ``a = 1/2`` or ``b - a = 1/2``."""
+    if fa.size <= _SMALL:
+        return all(av == 0.5 or bv - av == 0.5
+                   for av, bv in zip(fa.tolist(), fb.tolist()))
+    return bool(np.all((fa == 0.5) | (fb - fa == 0.5)))
 
 
 def _run(a, b, x, nder, method):
@@ -184,9 +236,8 @@ def _run(a, b, x, nder, method):
     fa, fb, fx, lead, n = _prepare(a, b, x)
     # the isotropic method can only help where the contour does not apply
     # (a = 1/2 and b - a = 1/2 are exact there already)
-    iso_possible = method == "auto" and not bool(
-        np.all((fa == 0.5) | (fb - fa == 0.5)))
-    if np.isinf(fx).any():
+    iso_possible = method == "auto" and not _contour_everywhere(fa, fb)
+    if _any(np.isinf, fx):
         # rows with an infinite eigenvalue: +inf dominates (log F = +inf),
         # otherwise -inf gives log F = -inf; NaN rows stay NaN
         inf_rows = np.isinf(fx).any(axis=1) & ~np.isnan(fx).any(axis=1)
@@ -212,9 +263,9 @@ def _run(a, b, x, nder, method):
         _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
                         used, forced=(method == "isotropic"),
                         force_rows=None if n == 0 else first)
-    nan_derivs = (nder >= 1 and np.isnan(grad).any()) or \
-        (nder >= 2 and np.isnan(hess).any())
-    if not status.any() and not nan_derivs:
+    nan_derivs = (nder >= 1 and _any(np.isnan, grad)) or \
+        (nder >= 2 and _any(np.isnan, hess))
+    if not _any(None, status) and not nan_derivs:
         # every input evaluated to full accuracy, F > 0
         if inf_rows is None:
             return logF, 1.0, grad, hess, err, used, lead, n
