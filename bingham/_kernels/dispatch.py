@@ -283,7 +283,7 @@ def _series_signed(a, b, x, nder, rtol, max_pairs):
 
 
 @jit
-def _series_bingham(k, p, x, nder, rtol, max_pairs):
+def _series_bingham(k, p, x, nder, rtol, max_pairs, centred):
     """Bingham case ``a = k/2``, ``b = p/2``: shift all ``p`` eigenvalues to be
     non-negative, then sum whichever of the direct series (``k`` parts) or
     Kummer's (``p - k`` parts, shifted again) has fewer parts.  Every term is
@@ -329,7 +329,12 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
         if full[i] != ref or (i < n and nder > 0):
             y[t] = sign * (full[i] - ref)
             t += 1
-    logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol, max_pairs)
+    if centred:
+        logF, g, h, err, status = _centered_series(
+            aa, 0.5 * p, sign, full, ref, n, nder, rtol, max_pairs)
+    else:
+        logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol,
+                                          max_pairs)
     logF += shift
     err += 4.0 * _EPS * scale
     grad = np.zeros(n)
@@ -342,6 +347,62 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs):
         for j in range(n):
             hess[i, j] = h[i, j]
     return logF, grad, hess, err, status
+
+
+# cancellation the centred series may spend: about exp(2 (a/b) sum of the
+# negative parts) (the first-order term of log F); e^6 leaves about 1e-13
+CENTRE_BUDGET = 6.0
+# ... tried only where the plain series' degree sums peak late: (a/b) tr y
+# above this
+CENTRE_FROM = 5.0
+
+
+@jit
+def _centered_series(aa, b, sign, full, ref, n, nder, rtol, max_pairs):
+    """The shifted series at ``y - c`` instead of ``y = sign (full - ref) >=
+    0``: ``log F(y) = 2 aa c + log F(y - c)``.  A positive ``c`` makes the
+    arguments smaller (the degree the sum needs falls: 0.2 s -> 0.04 s for
+    k = 3, p = 10, eigenvalues 0..9; 3.4 s -> 1.0 s for 0, 2, .., 18) at
+    the price of mixed signs, whose cancellation is kept near
+    ``exp(CENTRE_BUDGET)`` by the choice of ``c``.  Returns the status ``NOT_CONVERGED`` (the caller falls back to
+    ``c = 0``) unless the result is certified to 1e-13."""
+    p = full.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    y = np.empty(p)
+    total = 0.0
+    for i in range(p):
+        y[i] = sign * (full[i] - ref)
+        total += y[i]
+    if aa / b * total < CENTRE_FROM:
+        # the plain series is cheap already; a failed attempt is not
+        return 0.0, grad, hess, np.inf, NOT_CONVERGED
+    ys = np.sort(y)
+    # largest c with sum_{y_i < c} (c - y_i) <= budget b / (2 aa)
+    budget = CENTRE_BUDGET * b / (2.0 * aa)
+    c = 0.0
+    acc = 0.0
+    for i in range(p):
+        # on [ys[i], ys[i+1]] the sum is acc + (i + 1) (c - ys[i]) ...
+        nxt = ys[i + 1] if i + 1 < p else np.inf
+        room = (budget - acc) / (i + 1.0)
+        if ys[i] + room <= nxt:
+            c = ys[i] + room
+            break
+        acc += (i + 1.0) * (nxt - ys[i])
+        # acc now = sum_{j <= i} (nxt - ys[j])
+    c = min(c, 0.5 * (ys[0] + ys[p - 1]))
+    if not (c > 0.0):
+        return 0.0, grad, hess, np.inf, NOT_CONVERGED
+    for i in range(p):
+        y[i] -= c
+    logF, g, h, err, status = _series(aa, b, y, n, nder, rtol, max_pairs)
+    if status != OK or not (err <= 1e-13 * max(1.0, abs(logF))):
+        return 0.0, grad, hess, np.inf, NOT_CONVERGED
+    for i in range(n):
+        if g[i] != g[i]:
+            return 0.0, grad, hess, np.inf, NOT_CONVERGED
+    return logF + 2.0 * aa * c, g, h, err + 4.0 * _EPS * abs(2.0 * aa * c), OK
 
 
 @jit
@@ -578,6 +639,12 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
     # series
     done = False
+    if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
+        # centred first: cheaper when it certifies (see _centered_series)
+        logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
+                                              rtol, max_pairs, True)
+        if st == OK:
+            return logF, g, h, err, st, USED_SERIES
     if bingham and p2 <= SHIFT_MAX_P:
         # the shift makes every term positive but turns the p - n implicit
         # zeros into variables; with mixed signs and few given eigenvalues
@@ -592,7 +659,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
             done = (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF))
         if not done:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
-                                                  rtol, max_pairs)
+                                                  rtol, max_pairs, False)
     else:
         logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
     used = USED_SERIES
