@@ -21,8 +21,8 @@ import torch
 _NEWTON_STEPS = 60
 _NODES = 512
 _CANDIDATES = 24
-_SCALE_CANDIDATES = 16   # parabola scales u, 2u, ..., 2^15 u (and max D/2)
-_SCALE_GRID = 64
+_SCALE_CANDIDATES = 8    # parabola scales u, 4u, ..., 4^7 u (and max D/2)
+_SCALE_GRID = 32
 
 
 def _branch_points(x, b):
@@ -52,13 +52,13 @@ def _saddle(d, e):
 def _parabola_scale(u, d, e, k2):
     """The core's choice of the parabola scale ``U >= u``
     (:func:`bingham._kernels.contour.parabola_scale`) with fixed work: the
-    candidates ``u 2^m`` (and ``max D / 2``) are checked in parallel for a
+    candidates ``u 4^m`` (and ``max D / 2``) are checked in parallel for a
     second bump of ``Re log(integrand) = -U tau - sum (e/2) log f(tau)``
     above ``e^-45`` on a geometric grid of ``tau = t^2``; the smallest
     candidate without one is used."""
     D = u + d                                            # (..., q)
     top = 0.5 * D.max(-1, keepdim=True).values
-    cands = u * 2.0 ** torch.arange(_SCALE_CANDIDATES, dtype=u.dtype,
+    cands = u * 4.0 ** torch.arange(_SCALE_CANDIDATES, dtype=u.dtype,
                                     device=u.device)     # (..., C)
     cands = torch.minimum(torch.cat([cands, top], -1), top)
     cands = torch.maximum(cands, u)

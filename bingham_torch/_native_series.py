@@ -8,9 +8,12 @@ a time by the branching rule over horizontal strips, exactly as in the core
 (:mod:`bingham._kernels.zonal`), but from a table of all ``(kappa, mu)``
 strip pairs made once on the host (:func:`bingham._kernels.zonal.
 strip_table`), so every step is a gather, a product and an ``index_add``
-with data-independent shapes.  The last variable is contracted with a dense
-``(partitions x (K + 1))`` matrix that already holds ``(a)_kappa /
-(b)_kappa`` (one matrix product).
+with data-independent shapes.  The stored quantity is ``(a)_kappa /
+(b)_kappa C_kappa(x_1..x_v) / |kappa|!`` (bounded by the terms of a scalar
+series, so nothing overflows at high degree) and the powers are ``(x/b)^d``;
+the per-pair weights carry the rest (:func:`bingham._kernels.zonal.
+fold_pochhammer`).  The last variable is contracted with a dense
+``(partitions x (K + 1))`` matrix (one matrix product).
 
 Error estimate (returned by :func:`log_hyp1f1_series`):
 
@@ -56,6 +59,7 @@ CERTIFY_ATOL = 1e-8
 
 
 def certify_atol(dtype):
+    """The certification threshold for ``dtype`` (absolute, in log F)."""
     return max(CERTIFY_ATOL, 1000 * torch.finfo(dtype).eps)
 
 
@@ -248,11 +252,15 @@ def rigorous_degree(x, a, b):
         K += 1
 
 
-@functools.lru_cache(maxsize=16)
 def max_degree(m):
     """The largest degree within :data:`MAX_PAIRS`."""
+    return _max_degree(m, MAX_PAIRS)
+
+
+@functools.lru_cache(maxsize=16)
+def _max_degree(m, cap):
     K = 1
-    while pairs(m, K + 1) <= MAX_PAIRS:
+    while pairs(m, K + 1) <= cap:
         K += 1
     return K
 
