@@ -219,7 +219,8 @@ def _any(test, arr):
             return any(vals)
         if test is np.isnan:
             return any(v != v for v in vals)
-        return any(v in (math.inf, -math.inf) for v in vals)
+        if test is np.isinf:
+            return any(v in (math.inf, -math.inf) for v in vals)
     return bool(arr.any() if test is None else test(arr).any())
 
 
