@@ -350,8 +350,7 @@ def _sample_kgm(pl, n, rng):
     X = coef @ pl.V.T                                  # (n, p)
     if pl.m:
         # a uniform direction in the complement of span V, scaled
-        G = rng.standard_normal((n, pl.p))
-        G -= (G @ pl.V) @ pl.V.T
+        G = _project_out(pl.V, rng.standard_normal((n, pl.p)).T).T
         G /= np.linalg.norm(G, axis=1, keepdims=True)
         X += rest[:, None] * G
     info = {"method": "macg", "proposals": int(proposals),

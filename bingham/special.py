@@ -389,12 +389,7 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
             continue
         k, p, m, lam = par
         row_forced = forced or (force_rows is not None and force_rows[r])
-        tol = 1e-12 * max(1.0, abs(logF[r]))
         lost = nder >= 1 and bool(np.isnan(grad[r]).any())
-        good = (status[r] & ~_dispatch.NEGATIVE) == _dispatch.OK and \
-            err[r] <= tol and not lost
-        if good and not row_forced:
-            continue
         angles = _isotropic_angles(k, m, p)
         if angles > _ISOTROPIC_MAX_ANGLES:
             if forced:

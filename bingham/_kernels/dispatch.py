@@ -317,22 +317,22 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs, centred):
         shift = tr - (p - k) * hi
         base = 1.0
         scale = abs(tr) + abs((p - k) * hi)
-    # y = sign (full - ref) >= 0; zeros are dropped except, with derivatives,
-    # the given eigenvalues
-    cnt = 0
-    for i in range(p):
-        if full[i] != ref or (i < n and nder > 0):
-            cnt += 1
-    y = np.empty(cnt)
-    t = 0
-    for i in range(p):
-        if full[i] != ref or (i < n and nder > 0):
-            y[t] = sign * (full[i] - ref)
-            t += 1
     if centred:
         logF, g, h, err, status = _centered_series(
             aa, 0.5 * p, sign, full, ref, n, nder, rtol, max_pairs)
     else:
+        # y = sign (full - ref) >= 0; zeros are dropped except, with
+        # derivatives, the given eigenvalues
+        cnt = 0
+        for i in range(p):
+            if full[i] != ref or (i < n and nder > 0):
+                cnt += 1
+        y = np.empty(cnt)
+        t = 0
+        for i in range(p):
+            if full[i] != ref or (i < n and nder > 0):
+                y[t] = sign * (full[i] - ref)
+                t += 1
         logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol,
                                           max_pairs)
     logF += shift
