@@ -18,6 +18,11 @@ import math
 
 import torch
 
+from bingham._kernels.contour import _stirling_remainder as _stirling_jit
+
+# lgamma(b) - b log b + b for b >= 20: the core's series, in plain Python
+_stirling_remainder = _stirling_jit.py_func
+
 _NEWTON_STEPS = 60
 _NODES = 512
 _CANDIDATES = 24
@@ -57,15 +62,15 @@ def _parabola_scale(u, d, e, k2):
     above ``e^-45`` on a geometric grid of ``tau = t^2``; the smallest
     candidate without one is used."""
     D = u + d                                            # (..., q)
-    top = 0.5 * D.max(-1, keepdim=True).values
+    Dmax = D.max(-1, keepdim=True).values
+    top = 0.5 * Dmax
     cands = u * 4.0 ** torch.arange(_SCALE_CANDIDATES, dtype=u.dtype,
                                     device=u.device)     # (..., C)
     cands = torch.minimum(torch.cat([cands, top], -1), top)
     cands = torch.maximum(cands, u)
     Uc = cands.unsqueeze(-1)                             # (..., C, 1)
     tau0 = 0.25 / (4.0 * Uc * Uc * k2.unsqueeze(-1))
-    tau1 = torch.maximum(2.0 * (D.max(-1, keepdim=True).values.unsqueeze(-1)
-                                / Uc - 2.0), tau0)
+    tau1 = torch.maximum(2.0 * (Dmax.unsqueeze(-1) / Uc - 2.0), tau0)
     grid = torch.linspace(0.0, 1.0, _SCALE_GRID, dtype=u.dtype,
                           device=u.device)
     tau = tau0 * (tau1 / tau0) ** grid                   # (..., C, G)
@@ -149,20 +154,6 @@ def _nodes(x, b):
         head = math.lgamma(b) + (u + cmax).squeeze(-1) \
             - (e * torch.log(u + d)).sum(-1)
     return vals, ds, (u + d)[..., :-1], head
-
-
-_STIRLING = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
-             1.0 / 1188.0, -691.0 / 360360.0)
-
-
-def _stirling_remainder(b):
-    """``lgamma(b) - b log b + b`` for ``b >= 20``."""
-    r = -0.5 * math.log(b) + 0.5 * math.log(2.0 * math.pi)
-    z = 1.0 / b
-    for coef in _STIRLING:
-        r += coef * z
-        z /= b * b
-    return r
 
 
 def contour_value_grad_hess(x, b, nder):

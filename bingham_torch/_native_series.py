@@ -348,8 +348,9 @@ def resolve_degree(x, a, b, degree):
 def grad_series(x, a, b, degree):
     """Gradient of ``log F_K`` in ``x`` with tensor operations only (no
     ``autograd.grad``): ``dF/dx_j`` is the series with ``x_j`` moved to the
-    last position, differentiated in that variable.  Costs ``n`` evaluations; differentiable.  Not
-    masked: check :func:`log_hyp1f1_series`' error for the same input."""
+    last position, differentiated in that variable.  Costs ``n``
+    evaluations; differentiable.  Not masked: check
+    :func:`log_hyp1f1_series`' error for the same input."""
     x, _ = _shift(x, a, b)
     n = x.shape[-1]
     if n == 0:

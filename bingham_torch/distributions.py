@@ -81,12 +81,11 @@ class MatrixBingham(Distribution):
                 raise ValueError("A must be a tensor of shape (..., p, p)")
             F._check_symmetric(A)
             A = 0.5 * (A + A.mT)
-            # eigenvalues through eigvalsh (its gradient is defined at ties);
-            # log_prob uses A itself, so its gradient never goes through
-            # eigenvectors (whose gradient is undefined at repeated
-            # eigenvalues); mean, mode and KL use the eigenvectors
-            eigenvalues = torch.linalg.eigvalsh(A)
-            frame = torch.linalg.eigh(A)[1]
+            # one eigh: a gradient through the eigenvalues alone is defined
+            # at ties; log_prob uses A itself and mean/KL have their own
+            # backward, so only mode goes through the eigenvectors (whose
+            # gradient is undefined at repeated eigenvalues)
+            eigenvalues, frame = torch.linalg.eigh(A)
         elif eigenvalues is None or frame is None:
             raise ValueError("pass A, or both eigenvalues and frame")
         dtype = torch.promote_types(eigenvalues.dtype, frame.dtype)

@@ -77,9 +77,7 @@ def _native_degree(x, a, b, impl, degree):
         return 0
     if not _native_series.supports(a, b, n):
         return None
-    if impl == "native":
-        return _native_series.resolve_degree(x, a, b, degree)
-    if degree is not None:
+    if impl == "native" or degree is not None:
         return _native_series.resolve_degree(x, a, b, degree)
     if torch.compiler.is_compiling():
         return None
