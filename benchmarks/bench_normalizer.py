@@ -95,3 +95,18 @@ def run(args, row):
     t_cc = best_time(lambda: log_hyp1f1(1.5, 2.0, xc, method="contour"), repeat=3)
     row("k=3, p=4, x=[300,120,7] (holonomic vs the contour, value)", t_hc,
         "contour (Kummer)", t_cc)
+    # whole spectra beyond the series: the shifted holonomic method, against
+    # the exact Kummer contour where one exists (k = p - 1)
+    xw = np.random.default_rng(10).uniform(-500.0, 500.0, 10)
+    t_w9 = best_time(lambda: log_hyp1f1(4.5, 5.0, xw, method="holonomic"),
+                     repeat=1, min_time=0)
+    t_c9 = best_time(lambda: log_hyp1f1(4.5, 5.0, xw, method="contour"),
+                     repeat=3)
+    row("k=9, p=10, 10 x U(-500, 500) (shifted holonomic vs the contour)",
+        t_w9, "contour (Kummer)", t_c9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_w3 = best_time(lambda: log_normalizer_eigvals(10 * e10, 3, 10),
+                         repeat=1, min_time=0)
+    row("k=3, p=10, eigenvalues 0,10,..,90 (shifted holonomic, value; was "
+        "Laplace, error 0.16)", t_w3)

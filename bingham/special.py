@@ -23,12 +23,18 @@ Methods
 ``"holonomic"``
     Holonomic gradient method: Muirhead's partial differential equations
     give a closed linear system for the 2^n square-free derivatives, which
-    is integrated along the ray from a small multiple of ``x`` (where the
-    series starts it) to ``x``.  Used for large concentrations beyond the
-    series' reach when it is stable and cheap: at most 6 distinct nonzero
-    eigenvalues of one sign, no more positive ones than ``2a`` (e.g. a
-    Bingham concentration of rank at most ``k``).  Its error estimate
-    compares two integrations with tolerances 100 apart.
+    is integrated by Taylor steps along the ray from a small multiple of
+    ``x`` (where the series starts it) to ``x``.  Stable where ``F`` is the
+    fastest-growing solution: at most 6 distinct nonzero given eigenvalues
+    of one sign with no more positive ones than ``2a`` (e.g. a Bingham
+    concentration of rank at most ``k``), or, for ``a = k/2``, ``b = p/2``
+    with ``p <= 10``, all ``p`` eigenvalues distinct (the given ones and at
+    most one implicit zero), shifted so that exactly ``k`` are positive.
+    Used for large concentrations beyond the series' reach.  Its error
+    estimate compares two integrations that differ in start and step; on
+    the reference cases it is 1e-12 to 1e-9 relative (rounding near the
+    start is amplified along the ray), so results are certified to the
+    large-concentration goal 1e-8 rather than to 1e-12.
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
     Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound
@@ -282,7 +288,8 @@ def _run(a, b, x, nder, method):
             f"b - a = 1/2 and b >= n/2, or n = 1 and 0 < a < b; laplace needs "
             f"the Bingham case a = k/2, b = p/2 with n <= p; holonomic needs at "
             f"most 6 distinct nonzero eigenvalues of one sign, at most 2a "
-            f"positive ones)")
+            f"positive ones, or a Bingham spectrum of p <= 10 distinct "
+            f"eigenvalues with at most one of them implicit)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)

@@ -44,9 +44,12 @@ CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
-HGM_MAX_VARS = 6  # 2^n states; stiffness makes larger n slow (9: ~9 s)
+HGM_MAX_VARS = 6  # given eigenvalues (2^n states)
+HGM_SHIFT_MAX_P = 10  # whole shifted spectra (2^p states)
 HGM_MIN_GAP = 1e-4  # relative gap between eigenvalues (the system is singular at ties)
-HGM_RTOL = 1e-14
+# operator applications (2^n n^2 operations each) per integration: about
+# 2 s; far out the Taylor steps are bounded by sum |x| (never hangs)
+HGM_WORK = 2e9
 # above this sum of |eigenvalues| the holonomic method is tried before the
 # series (it costs milliseconds where the series' degree grows with it)
 HGM_FIRST_ABOVE = 20.0
@@ -502,15 +505,18 @@ def _laplace_bingham(k, p, x, nder):
 
 
 @jit
-def _holonomic(a, b, x, nder):
-    """Holonomic gradient method where it is stable and cheap.
+def _hgm_budget(n):
+    return int(HGM_WORK / ((1 << n) * n * n))
+
+
+@jit
+def _holonomic_direct(a, b, x, nder):
+    """The holonomic method on the given eigenvalues.
 
     Eligible: at most ``HGM_MAX_VARS`` eigenvalues, all nonzero, of one sign,
     pairwise distinct (relative gap ``HGM_MIN_GAP``), and no more positive
     ones than ``2a`` (after Kummer's relation for non-positive ones), so that
     ``F`` is the fastest-growing solution of the system along the ray.
-    Returns ``(logF, grad, hess, err, status)``; status NOT_APPLICABLE when
-    ineligible.
     """
     n = x.shape[0]
     grad = np.zeros(n)
@@ -537,10 +543,10 @@ def _holonomic(a, b, x, nder):
     if not (aa > 0.0 and _is_int(2.0 * aa) and n <= 2.0 * aa):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     y = -x if kummer else x.copy()
-    logF, g, h, err, ok = hgm(aa, b, y, _max_parts(aa, n), nder, HGM_RTOL)
+    logF, g, h, err, ok = hgm(aa, b, y, _max_parts(aa, n), nder,
+                              _hgm_budget(n))
     if not ok or not math.isfinite(logF):
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
-    st = OK if err <= 1e-12 * max(1.0, abs(logF)) else NOT_CONVERGED
     if kummer:
         s = 0.0
         for i in range(n):
@@ -548,6 +554,100 @@ def _holonomic(a, b, x, nder):
             g[i] = 1.0 - g[i]
         logF += s
         err += 4.0 * _EPS * abs(s)
+    return logF, g, h, err, OK
+
+
+@jit
+def _distinct_spectrum(p, x):
+    """All ``p`` eigenvalues (the given ones and at most one implicit zero)
+    when ``p <= HGM_SHIFT_MAX_P`` and they are pairwise distinct, else an
+    empty array."""
+    n = x.shape[0]
+    empty = np.zeros(0)
+    if p > HGM_SHIFT_MAX_P or p - n > 1 or n > p:
+        return empty
+    f = np.zeros(p)
+    f[:n] = x
+    s = np.sort(f)
+    if s[p - 1] - s[0] <= 0.0:
+        return empty
+    for i in range(p - 1):
+        if s[i + 1] - s[i] < HGM_MIN_GAP * (s[p - 1] - s[0]):
+            return empty
+    return f
+
+
+@jit
+def _shifted_cost(p, x):
+    """Rough work of :func:`_holonomic_shifted` in the series' work units
+    (measured: p = 10 near sum |x - c| = 60 costs about 0.2 s, like the
+    series at 6e7), or 0 where it does not apply."""
+    f = _distinct_spectrum(p, x)
+    if f.shape[0] == 0:
+        return 0.0
+    mean = 0.0
+    for i in range(p):
+        mean += f[i] / p
+    spread = 0.0
+    for i in range(p):
+        spread += abs(f[i] - mean)
+    return 0.4 * (1 << p) * p * p * (800.0 + 12.0 * spread)
+
+
+@jit
+def _holonomic_shifted(k, p, x, nder):
+    """The holonomic method on a whole Bingham spectrum, shifted.
+
+    Eligible: ``p <= HGM_SHIFT_MAX_P`` and the ``p`` eigenvalues (the given
+    ones and at most one implicit zero) pairwise distinct.  The shift
+    identity ``log F(x) = k c + log F(x - c)`` with ``c`` between the k-th
+    and (k+1)-th largest eigenvalue leaves exactly ``k`` positive ones, so
+    ``F`` is the fastest-growing solution along the ray whatever the signs
+    and concentration (Kummer's relation when ``p - k < k`` keeps the
+    partitions to ``min(k, p - k)`` parts).
+    """
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    f = _distinct_spectrum(p, x)
+    if f.shape[0] == 0:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    s = np.sort(f)[::-1]
+    c = 0.5 * (s[k - 1] + s[k])
+    kummer = p - k < k
+    aa = 0.5 * (p - k) if kummer else 0.5 * k
+    y = c - f if kummer else f - c
+    logF, g, h, err, ok = hgm(aa, 0.5 * p, y, min(k, p - k), nder,
+                              _hgm_budget(p))
+    if not ok or not math.isfinite(logF):
+        return np.nan, grad, hess, np.inf, NOT_CONVERGED
+    shift = k * c
+    if kummer:
+        # F(x - c) = exp(sum (x - c)) F'(c - x)
+        for i in range(p):
+            shift -= y[i]
+            g[i] = 1.0 - g[i]
+    for i in range(n):
+        grad[i] = g[i]
+        for j in range(n):
+            hess[i, j] = h[i, j]
+    return logF + shift, grad, hess, err + 4.0 * _EPS * (abs(shift) + abs(logF)), OK
+
+
+@jit
+def _holonomic(a, b, x, nder):
+    """Holonomic gradient method where it is stable: on the given
+    eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
+    the shifted spectrum (:func:`_holonomic_shifted`).  Returns ``(logF,
+    grad, hess, err, status)``; status NOT_APPLICABLE when ineligible and
+    NOT_CONVERGED when the error estimate exceeds ``1e-12`` relative."""
+    logF, g, h, err, st = _holonomic_direct(a, b, x, nder)
+    if st == NOT_APPLICABLE and _is_int(2.0 * a) and _is_int(2.0 * b) \
+            and 0.0 < a < b and x.shape[0] <= 2.0 * b:
+        logF, g, h, err, st = _holonomic_shifted(int(2.0 * a), int(2.0 * b),
+                                                 x, nder)
+    if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
+        st = NOT_CONVERGED
     return logF, g, h, err, st
 
 
@@ -639,8 +739,14 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                 bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
                                  - math.lgamma(2.0 * mm + 1.0))
                 if bound * (n + mm) > 10.0 * max_pairs:
+                    # the holonomic method if it applies, else Laplace
+                    hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                    if hst == OK:
+                        return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2),
                                                               x, nder)
+                    if hst != NOT_APPLICABLE and herr < lerr:
+                        return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
     # series
     done = False
@@ -653,8 +759,26 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                                               False)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
+        # a whole spectrum of distinct eigenvalues in p <= 10: the centred
+        # series for as long as the holonomic method would take, then that
+        # method, before the series' full budget (at most twice the cheaper)
+        hcost = _shifted_cost(int(p2), x)
+        hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
+        if 0.0 < hcost < max_pairs:
+            logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
+                                                  rtol, hcost, True)
+            if st == OK:
+                return logF, g, h, err, st, USED_SERIES
+            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            if hst == OK:
+                return hv, hg, hh, herr, hst, USED_HOLONOMIC
         logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
                                               rtol, max_pairs, True)
+        if hst != NOT_APPLICABLE and (not err <= herr or (
+                nder >= 1 and math.isnan(g[0]))):
+            # the holonomic result, short of 1e-12, beats a series that ran
+            # out of budget (for the value or the derivatives)
+            return hv, hg, hh, herr, hst, USED_HOLONOMIC
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
     if bingham and p2 <= SHIFT_MAX_P:
