@@ -506,6 +506,7 @@ def _laplace_bingham(k, p, x, nder):
 
 @jit
 def _hgm_budget(n):
+    """Operator applications allowed per integration with ``n`` variables."""
     return int(HGM_WORK / ((1 << n) * n * n))
 
 
@@ -631,7 +632,8 @@ def _holonomic_shifted(k, p, x, nder):
         grad[i] = g[i]
         for j in range(n):
             hess[i, j] = h[i, j]
-    return logF + shift, grad, hess, err + 4.0 * _EPS * (abs(shift) + abs(logF)), OK
+    err += 4.0 * _EPS * (abs(shift) + abs(logF))
+    return logF + shift, grad, hess, err, OK
 
 
 @jit
@@ -750,6 +752,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
     # series
     done = False
+    # the holonomic result once computed (the fallback below reuses it)
+    tried = False
+    hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
         # the plain series on a small budget; where that is not enough, the
         # centred series (cheaper when it certifies, see _centered_series)
@@ -763,13 +768,13 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         # series for as long as the holonomic method would take, then that
         # method, before the series' full budget (at most twice the cheaper)
         hcost = _shifted_cost(int(p2), x)
-        hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
         if 0.0 < hcost < max_pairs:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
                                                   rtol, hcost, True)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
             hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
         logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
@@ -803,7 +808,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         # large concentration beyond the series' budget: the holonomic
         # method, then the asymptotic approximation, whichever has the
         # smallest error estimate
-        hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+        if not tried:
+            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
         if hst != NOT_APPLICABLE and herr < err:
             logF, g, h, err, st, used = hv, hg, hh, herr, hst, USED_HOLONOMIC
         if bingham and (st & ~NEGATIVE) != OK:
