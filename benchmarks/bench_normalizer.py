@@ -98,8 +98,10 @@ def run(args, row):
     # whole spectra beyond the series: the shifted holonomic method, against
     # the exact Kummer contour where one exists (k = p - 1)
     xw = np.random.default_rng(10).uniform(-500.0, 500.0, 10)
-    t_w9 = best_time(lambda: log_hyp1f1(4.5, 5.0, xw, method="holonomic"),
-                     repeat=1, min_time=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # estimate 4e-9: short of 1e-12
+        t_w9 = best_time(lambda: log_hyp1f1(4.5, 5.0, xw, method="holonomic"),
+                         repeat=1, min_time=0)
     t_c9 = best_time(lambda: log_hyp1f1(4.5, 5.0, xw, method="contour"),
                      repeat=3)
     row("k=9, p=10, 10 x U(-500, 500) (shifted holonomic vs the contour)",
