@@ -83,7 +83,9 @@ def subset_series(a, b, x, m, kmax):
         while True:
             length = num_parts(kappa, m)
             ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
-            acc[:, :] = 0.0
+            for v in range(n):
+                for S in range(1 << (v + 1)):
+                    acc[v + 1, S] = 0.0
             first_strip(kappa, nu, lo, gam, length)
             d = 0
             while True:
@@ -97,12 +99,19 @@ def subset_series(a, b, x, m, kmax):
                 for v in range(lmu, n):
                     w0 = gm * xp[d, v]
                     w1 = gm * xp[d - 1, v]
+                    if v == 0:
+                        if im == 0:
+                            acc[1, 0] += w0
+                            acc[1, 1] += w1
+                        continue
+                    # S without and with the new bit: two contiguous halves
                     bit = 1 << v
-                    for S in range(1 << v):
-                        e = E[im, v - 1, S] if v > 0 else (1.0 if (im == 0 and S == 0) else 0.0)
-                        if e != 0.0:
-                            acc[v + 1, S] += w0 * e
-                            acc[v + 1, S | bit] += w1 * e
+                    ev = E[im, v - 1]
+                    av = acc[v + 1]
+                    for S in range(bit):
+                        av[S] += w0 * ev[S]
+                    for S in range(bit):
+                        av[bit + S] += w1 * ev[S]
             # prefix sums: the mu = kappa term keeps S without the new bit
             for v in range(n):
                 bit = 1 << v
