@@ -170,11 +170,23 @@ def _has_bump(U, u, d, e, k2):
     low = 0.0
     for _ in range(400):
         h = -U * tau
+        # the points of exponent 1/2 through one running product (one log
+        # instead of one per point)
+        P = 1.0
+        logP = 0.0
         for j in range(d.shape[0]):
             D = u + d[j]
             A = (4.0 * U * U - 2.0 * D * U) / (D * D)
             B = U * U / (D * D)
-            h -= 0.5 * e[j] * math.log(1.0 + tau * (A + B * tau))
+            f = 1.0 + tau * (A + B * tau)
+            if e[j] == 0.5:
+                P *= f
+                if P > 1e150 or P < 1e-150:
+                    logP += math.log(P)
+                    P = 1.0
+            else:
+                h -= 0.5 * e[j] * math.log(f)
+        h -= 0.25 * (logP + math.log(P))
         if h > -45.0 and h > low + 1.0:
             return True
         low = min(low, h)
@@ -315,14 +327,24 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         total *= h
         absum *= h
         if nder >= 1:
+            # Re(vals / (s + u + d_k)) in real arithmetic, nodes outer so
+            # that the inner loop over the variables vectorizes
             for k in range(nvar):
-                acc = 0.0
-                for j in range(nodes + 1):
-                    w = (vals[j] / (ss[j] + (u + d[k]))).real
-                    if j == 0 or j == nodes:
-                        w *= 0.5
-                    acc += w
-                grad[k] = e[k] * acc * h / total
+                grad[k] = 0.0
+            for j in range(nodes + 1):
+                vr = vals[j].real
+                vi = vals[j].imag
+                if j == 0 or j == nodes:
+                    vr *= 0.5
+                    vi *= 0.5
+                ar = ss[j].real + u
+                bi = ss[j].imag
+                b2 = bi * bi
+                for k in range(nvar):
+                    a = ar + d[k]
+                    grad[k] += (vr * a + vi * bi) / (a * a + b2)
+            for k in range(nvar):
+                grad[k] *= e[k] * h / total
         noise = 16.0 * _EPS * absum / abs(total)
         change = abs(total - prev) / abs(total)
         gchange = 0.0
