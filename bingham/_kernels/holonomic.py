@@ -49,7 +49,9 @@ def subset_series(a, b, x, m, kmax):
     the ``n`` variables) by the zonal series up to degree ``kmax`` with at
     most ``m`` parts, or fewer once two successive degrees change no
     component by more than 1e-18 of itself.  Returns ``(G, tail)`` where
-    ``tail`` is the last degree's contribution to ``G[0]``."""
+    ``tail`` is the last degree's contribution to ``G[0]``, and ``byK``
+    where ``byK[K, S]`` is degree ``K``'s contribution to ``G[S]`` (so that
+    ``G`` at ``r x`` is ``sum_K r^(K - |S|) byK[K, S]``)."""
     n = x.shape[0]
     nsub = 1 << n
     cum, offset = count_tables(m, kmax)
@@ -74,6 +76,8 @@ def subset_series(a, b, x, m, kmax):
     acc = np.zeros((n + 1, nsub))
     last = 0.0
     before = G.copy()
+    byK = np.zeros((kmax + 1, nsub))
+    byK[0, 0] = 1.0
     quiet = 0
     for K in range(1, kmax + 1):
         deg = 0.0
@@ -131,13 +135,14 @@ def subset_series(a, b, x, m, kmax):
         last = abs(deg)
         change = 0.0
         for S in range(nsub):
+            byK[K, S] = G[S] - before[S]
             if abs(G[S] - before[S]) > 1e-18 * abs(G[S]):
                 change = 1.0
             before[S] = G[S]
         quiet = quiet + 1 if change == 0.0 and K > n else 0
         if quiet >= 2:
             break
-    return G, last
+    return G, last, byK
 
 
 @jit
@@ -320,14 +325,15 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
 
 
 @jit
-def _start(a, b, y, m_parts, factor):
-    """Series start at ``t0 = factor * s / sum |y|``: ``(t0, G0, ok)``."""
+def _start_series(a, b, y, m_parts, factor):
+    """The series at the start ``t0 = factor * s / sum |y|`` (``s`` at
+    least 2, further out where the scalar bound ``(a)_K/(b)_K s^K / K!``
+    stays below 1e-20 at degree ``START_DEGREE``, i.e. for large ``b``).
+    Returns ``(t0, byK, ok)`` (see :func:`subset_series`)."""
     n = y.shape[0]
     s1 = 0.0
     for i in range(n):
         s1 += abs(y[i])
-    # s is at least 2; further out where the series' scalar bound
-    # (a)_K/(b)_K s^K / K! stays below 1e-20 at degree START_DEGREE (large b)
     lr = math.lgamma(b + START_DEGREE) - math.lgamma(b) \
         - math.lgamma(a + START_DEGREE) + math.lgamma(a)
     s = math.exp((math.log(1e-20) + math.lgamma(START_DEGREE + 1.0) + lr)
@@ -339,8 +345,22 @@ def _start(a, b, y, m_parts, factor):
     while K < 60 and (K < 8 or term > 1e-20):
         term *= abs(a + K) / abs(b + K) * (t0 * s1) / (K + 1)
         K += 1
-    G0, tail = subset_series(a, b, t0 * y, m_parts, K)
-    return t0, G0, tail <= 1e-17 * abs(G0[0])
+    G0, tail, byK = subset_series(a, b, t0 * y, m_parts, K)
+    return t0, byK, tail <= 1e-17 * abs(G0[0])
+
+
+@jit
+def _start_values(byK, t_series, t0, size):
+    """``G`` at ``t0 <= t_series`` from the series' degree contributions."""
+    r = t0 / t_series
+    G = np.zeros(byK.shape[1])
+    for S in range(byK.shape[1]):
+        v = 0.0
+        for K in range(byK.shape[0] - 1, size[S] - 1, -1):
+            v = v * r + byK[K, S]
+        # Horner above gives sum_K r^(K - |S|) byK[K, S]
+        G[S] = v
+    return G
 
 
 START_DEGREE = 20
@@ -362,11 +382,20 @@ def hgm(a, b, y, m_parts, nder, max_passes):
     G = np.zeros(1 << n)
     ok = True
     passes1 = 0
+    size = np.zeros(1 << n, np.int64)
+    for S in range(1 << n):
+        for i in range(n):
+            if S & (1 << i):
+                size[S] += 1
+    # one series, at the farther start; the other start from its degrees
+    far = max(HGM_RUNS[0][0], HGM_RUNS[1][0])
+    t_series, byK, good = _start_series(a, b, y, m_parts, far)
+    if not good:
+        return np.nan, grad, hess, np.inf, False
     for run in range(2):
         factor, ratio = HGM_RUNS[run]
-        t0, G0, good = _start(a, b, y, m_parts, factor)
-        if not good:
-            return np.nan, grad, hess, np.inf, False
+        t0 = min(t_series, t_series * factor / far)
+        G0 = _start_values(byK, t_series, t0, size)
         Gr, logscale, passes, done = integrate(y, a, b, t0, G0, ratio,
                                                max_passes)
         ok = ok and done
