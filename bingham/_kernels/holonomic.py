@@ -48,7 +48,7 @@ def subset_series(a, b, x, m, kmax):
     """All square-free derivatives ``G[S] = d^S F(x)`` (``S`` a bitmask over
     the ``n`` variables) by the zonal series up to degree ``kmax`` with at
     most ``m`` parts, or fewer once two successive degrees change no
-    component by more than 1e-18 of itself.  Returns ``(G, tail)`` where
+    component by more than 1e-18 of itself.  Returns ``(G, tail, byK)`` where
     ``tail`` is the last degree's contribution to ``G[0]``, and ``byK``
     where ``byK[K, S]`` is degree ``K``'s contribution to ``G[S]`` (so that
     ``G`` at ``r x`` is ``sum_K r^(K - |S|) byK[K, S]``)."""
@@ -146,10 +146,21 @@ def subset_series(a, b, x, m, kmax):
 
 
 @jit
+def _subset_sizes(n):
+    """``|S|`` for every bitmask ``S`` over ``n`` variables."""
+    size = np.zeros(1 << n, np.int64)
+    for S in range(1 << n):
+        for i in range(n):
+            if S & (1 << i):
+                size[S] += 1
+    return size
+
+
+@jit
 def _ray_coefficients(y, b):
     """The degree-0 parts of Muirhead's coefficients at ``y``:
-    ``P0_i = b - (m-1)/2 + 1/2 sum_j y_i/(y_i-y_j)``, ``q_ij = y_j/(2(y_i-y_j))``
-    and ``w_ij = y_i/(2(y_i-y_j)^2)``."""
+    ``P0_i = b - (m-1)/2 + 1/2 sum_j y_i/(y_i-y_j)``,
+    ``q_ij = y_j/(2(y_i-y_j))`` and ``w_ij = y_i/(2(y_i-y_j)^2)``."""
     m = y.shape[0]
     P0 = np.empty(m)
     q = np.zeros((m, m))
@@ -242,11 +253,7 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
     g = np.empty(nsub)
     acc = np.empty(nsub)
     yc = np.empty(m)
-    size = np.zeros(nsub, np.int64)
-    for S in range(nsub):
-        for i in range(m):
-            if S & (1 << i):
-                size[S] += 1
+    size = _subset_sizes(m)
     G = G0 / G0[0]
     spread = 0.0
     for i in range(m):
@@ -382,11 +389,7 @@ def hgm(a, b, y, m_parts, nder, max_passes):
     G = np.zeros(1 << n)
     ok = True
     passes1 = 0
-    size = np.zeros(1 << n, np.int64)
-    for S in range(1 << n):
-        for i in range(n):
-            if S & (1 << i):
-                size[S] += 1
+    size = _subset_sizes(n)
     # one series, at the farther start; the other start from its degrees
     far = max(HGM_RUNS[0][0], HGM_RUNS[1][0])
     t_series, byK, good = _start_series(a, b, y, m_parts, far)
