@@ -205,9 +205,24 @@ def test_shifted_holonomic_k3_p10_against_the_series():
 
 @pytest.mark.parametrize("a,b,x", [
     (1.0, 2.0, [5.0, 5.0, 1.0, 2.0]),  # whole spectrum with a tie
-    (1.0, 5.5, list(np.arange(1.0, 12.0))),  # p = 11
+    (1.0, 6.5, list(np.arange(1.0, 14.0))),  # p = 13
     (1.0, 3.0, [5.0, -4.0, 3.0, 1.0]),  # two implicit zeros
 ])
 def test_shifted_holonomic_refuses(a, b, x):
     with pytest.raises(ValueError, match="holonomic needs"):
         log_hyp1f1(a, b, x, method="holonomic")
+
+
+def test_shifted_holonomic_in_eleven_dimensions():
+    """p = 11 (2048 unknowns), beyond the series' budget: the bound, the
+    shift identity and the Laplace approximation within its estimate."""
+    k, p = 3, 11
+    x = 6.0 * np.arange(p)
+    a, b = 0.5 * k, 0.5 * p
+    v, e = quiet(log_hyp1f1, a, b, x, method="holonomic", return_error=True)
+    assert e <= 1e-8 * abs(v)
+    assert v <= np.sort(x)[::-1][:k].sum()
+    g = quiet(grad_log_hyp1f1, a, b, x, method="holonomic")
+    assert abs(g.sum() - k) <= 1e-8 * k
+    lap, le = quiet(log_hyp1f1, a, b, x, method="laplace", return_error=True)
+    assert abs(v - lap) <= le

@@ -45,7 +45,8 @@ SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 HGM_MAX_VARS = 6  # given eigenvalues (2^n states)
-HGM_SHIFT_MAX_P = 10  # whole shifted spectra (2^p states)
+HGM_SHIFT_MAX_P = 12  # whole shifted spectra (2^p states; p = 12: seconds)
+HGM_LADDER_MAX_P = 10  # ... tried before the series' full budget
 HGM_MIN_GAP = 1e-4  # relative gap between eigenvalues (the system is singular at ties)
 # operator applications (2^n n^2 operations each) per integration: about
 # 2 s; far out the Taylor steps are bounded by sum |x| (never hangs)
@@ -582,7 +583,10 @@ def _distinct_spectrum(p, x):
 def _shifted_cost(p, x):
     """Rough work of :func:`_holonomic_shifted` in the series' work units
     (measured: p = 10 near sum |x - c| = 60 costs about 0.2 s, like the
-    series at 6e7), or 0 where it does not apply."""
+    series at 6e7), or 0 where it does not apply before the series' full
+    budget (``p > HGM_LADDER_MAX_P``)."""
+    if p > HGM_LADDER_MAX_P:
+        return 0.0
     f = _distinct_spectrum(p, x)
     if f.shape[0] == 0:
         return 0.0
@@ -615,6 +619,13 @@ def _holonomic_shifted(k, p, x, nder):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     s = np.sort(f)[::-1]
     c = 0.5 * (s[k - 1] + s[k])
+    # far out the Taylor steps cost about 6 operator applications per unit
+    # of sum |x - c|: beyond the budget, say so at once
+    spread = 0.0
+    for i in range(p):
+        spread += abs(f[i] - c)
+    if 6.0 * spread > _hgm_budget(p):
+        return np.nan, grad, hess, np.inf, TOO_COSTLY
     kummer = p - k < k
     aa = 0.5 * (p - k) if kummer else 0.5 * k
     y = c - f if kummer else f - c

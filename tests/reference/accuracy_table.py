@@ -219,9 +219,9 @@ cases where `F` is the fastest-growing solution of Muirhead's system along
 the ray, so that integrating it is stable: at most 6 distinct nonzero
 eigenvalues of one sign and no more positive ones than `k` (a Bingham
 concentration of rank at most `k`, or `k = p - 1` through Kummer's
-relation); and, for `p <= 10`, any spectrum of `p` distinct eigenvalues
+relation); and, for `p <= 12`, any spectrum of `p` distinct eigenvalues
 (at most one of them an implicit zero), shifted so that exactly `k` are
-positive.  It also takes over from the series for whole spectra in
+positive (2^p unknowns: seconds at `p = 12`).  It also takes over from the series for whole spectra in
 `p <= 10` where the series would take longer (k=3, p=10, eigenvalues
 0, 2, .., 18).  Against exact methods (largest relative error
 {hol_worst:.1e}) and, beyond them, the F-free Monte Carlo estimate of the
@@ -251,7 +251,7 @@ involve F:
 
 Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the holonomic
-method nor the isotropic method applies (whole spectra in `p > 10`, ties
+method nor the isotropic method applies (whole spectra in `p > 12`, ties
 among them, or more than one implicit zero with more positive eigenvalues
 than `k`), the automatic choice falls back to the leading-order Laplace
 approximation with an `AccuracyWarning`.  It is not accurate to the
