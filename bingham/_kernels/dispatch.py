@@ -619,12 +619,13 @@ def _holonomic_shifted(k, p, x, nder):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     s = np.sort(f)[::-1]
     c = 0.5 * (s[k - 1] + s[k])
-    # far out the Taylor steps cost about 6 operator applications per unit
-    # of sum |x - c|: beyond the budget, say so at once
+    # far out the Taylor steps cost about 2.4 operator applications per
+    # unit of sum |x - c| (measured: 18,800 at 8,000, p = 9): well beyond
+    # the budget, say so at once
     spread = 0.0
     for i in range(p):
         spread += abs(f[i] - c)
-    if 6.0 * spread > _hgm_budget(p):
+    if 2.0 * spread > _hgm_budget(p):
         return np.nan, grad, hess, np.inf, TOO_COSTLY
     kummer = p - k < k
     aa = 0.5 * (p - k) if kummer else 0.5 * k
