@@ -731,12 +731,17 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     if method == HOLONOMIC:
         logF, g, h, err, st = _holonomic(a, b, x, nder)
         return logF, g, h, err, st, USED_HOLONOMIC
+    # the holonomic result, computed at most once (several places below
+    # may want it)
+    tried = False
+    hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if method == AUTO and n <= HGM_MAX_VARS:
         s1 = 0.0
         for i in range(n):
             s1 += abs(x[i])
         if s1 > HGM_FIRST_ABOVE:
             hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
     if method == AUTO and bingham:
@@ -754,7 +759,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                                  - math.lgamma(2.0 * mm + 1.0))
                 if bound * (n + mm) > 10.0 * max_pairs:
                     # the holonomic method if it applies, else Laplace
-                    hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                    if not tried:
+                        hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                        tried = True
                     if hst == OK:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2),
@@ -764,9 +771,6 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
     # series
     done = False
-    # the holonomic result once computed (the fallback below reuses it)
-    tried = False
-    hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
         # the plain series on a small budget; where that is not enough, the
         # centred series (cheaper when it certifies, see _centered_series)
@@ -785,8 +789,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
                                                   rtol, hcost, True)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
-            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
-            tried = True
+            if not tried:
+                hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
         logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,

@@ -273,6 +273,11 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
         for i in range(m):
             L += yc[i] * G[1 << i]
         r = min(grow * ratio, (1.0 - t) / t, TAYLOR_REACH / (spread * t))
+        top0 = 0.0
+        for S in range(nsub):
+            top0 = max(top0, abs(G[S]))
+        # the values change by at most about exp(TAYLOR_REACH) in a step
+        limit = top0 * math.exp(TAYLOR_REACH + 1.0)
         while True:
             for S in range(nsub):
                 g[S] = G[S]
@@ -282,11 +287,6 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
             small = 0
             k = 0
             peak = 0.0
-            top0 = 0.0
-            for S in range(nsub):
-                top0 = max(top0, abs(G[S]))
-            # the values change by at most about exp(TAYLOR_REACH) in a step
-            limit = top0 * math.exp(TAYLOR_REACH + 1.0)
             while small < 2:
                 if passes >= max_passes:
                     return G, logscale, passes, False
@@ -294,16 +294,15 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
                 passes += 1
                 rk *= r
                 big = 0.0
+                top = 0.0
                 for S in range(nsub):
                     gn = (A0g[S] + A1g[S] - k * g[S] + A1prev[S]) / (k + 1)
                     A1prev[S] = A1g[S]
                     g[S] = gn
                     acc[S] += rk * gn
                     big = max(big, abs(gn))
-                k += 1
-                top = 0.0
-                for S in range(nsub):
                     top = max(top, abs(acc[S]))
+                k += 1
                 peak = max(peak, rk * big)
                 if not peak <= TAYLOR_PEAK * limit:
                     break  # diverging: rejected below
