@@ -102,13 +102,52 @@ def _contour_ok(a, b, n):
 
 
 @jit
-def _series(a, b, x, nvar, nder, rtol, max_pairs):
+def _reachable(m, n, kmax, max_work):
+    """Whether summing to degree ``kmax`` fits the memory cap and the work
+    budget (strip pairs times ``n + m``).  The partition count is bounded by
+    ``(K+1)^m / m!`` before it is counted: counting would not end for large
+    ``m``."""
+    bound = n * math.exp(m * math.log(kmax + 1.0) - math.lgamma(m + 1.0))
+    if bound > 50.0 * MEMORY_CAP or (m + 1.0) * (kmax + 1.0) ** 2 > MEMORY_CAP:
+        return False
+    parts, pairs = series_work(m, kmax)
+    # (the kernel may start a degree while within budget: about twice
+    # the work to the degree before)
+    return parts * n <= MEMORY_CAP and pairs * (n + m) <= 2.0 * max_work
+
+
+@jit
+def _degree_cap(m, n, kwant, max_work):
+    """The largest truncation degree up to ``kwant`` within the memory cap
+    and the work budget.  Searched upwards by doubling, then bisected: each
+    count costs as many steps as there are partitions, far fewer than the
+    strips the budget allows, so the search stays cheap."""
+    lo = 0
+    hi = 64
+    while hi < kwant and _reachable(m, n, hi, max_work):
+        lo = hi
+        hi *= 2
+    if hi >= kwant:
+        if _reachable(m, n, kwant, max_work):
+            return kwant
+        hi = kwant
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _reachable(m, n, mid, max_work):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     """Series evaluation with derivatives by permutation of the arguments.
 
     Derivatives are taken with respect to the first ``nvar`` arguments only.
 
-    The truncation degree is doubled until the tail estimate meets ``rtol``
-    or the work (strip pairs times variables) would exceed ``max_pairs``.
+    The value is summed until the tail estimate meets ``rtol`` or the work
+    (strip pairs times ``n + m``) exceeds ``max_pairs``.
     Returns ``(logF, grad, hess, err, status)``.
     """
     n = x.shape[0]
@@ -117,66 +156,34 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
     if n == 0:
         return 0.0, grad, hess, 0.0, OK
     m = _max_parts(a, n)
-    # value, doubling the truncation degree
-    # the degree sums cannot peak before about (a/b) sum |x| (the first-order
-    # term of log F): truncations below that are skipped, not tried
+    # the value: one run, stopped by the kernel at convergence or when the
+    # work passes the budget.  The tables are sized for twice the expected
+    # degree (the degree sums peak near (a/b) sum |x|, the first-order term
+    # of log F, and fall geometrically from a few times the largest
+    # argument on), within the memory cap; a rerun with twice that only
+    # where the sum outran it with budget left
     s1 = 0.0
+    xmax = 0.0
     for i in range(n):
         s1 += abs(x[i])
+        xmax = max(xmax, abs(x[i]))
     klow = abs(a / b) * s1
-    status = NOT_CONVERGED
-    F = np.nan
-    info = np.zeros(5)
-    # kneed: the degree the sum is expected to need; the budget is charged
-    # for it, and the tables are sized with a margin above it (the kernel
-    # stops as soon as the tail estimate meets the target)
-    kneed = 24
-    kmax_done = 0
+    kwant = int(min(2.0 * (klow + 3.0 * xmax) + 48.0, 1e7))
     while True:
-        kmax = kneed + max(8, kneed // 8)
-        # (K+1)^m / m! bounds the partition count: refuse before counting
-        bound = n * math.exp(m * math.log(kmax + 1.0) - math.lgamma(m + 1.0))
-        if bound > 50.0 * MEMORY_CAP:
-            status = TOO_COSTLY
-            break
-        if kmax < klow:
-            kneed = 2 * kneed
-            continue
-        parts, pairs = series_work(m, kneed)
-        if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
-            # the prediction extrapolates the current decay ratio, which
-            # keeps falling: spend what the budget allows before giving up
-            lo = kmax_done
-            hi = kneed
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                parts, pairs = series_work(m, mid)
-                if pairs * (n + m) > max_pairs or parts * n > MEMORY_CAP:
-                    hi = mid
-                else:
-                    lo = mid
-            if lo <= kmax_done:
-                status = TOO_COSTLY
-                break
-            kmax = lo
-            out, info = zonal_series(a, b, x, m, kmax, 0, rtol, MIN_DEGREE)
-            F = out[0]
-            status = OK if info[2] > 0.0 else TOO_COSTLY
-            break
-        out, info = zonal_series(a, b, x, m, kmax, 0, rtol, MIN_DEGREE)
-        kmax_done = kmax
+        kmax = _degree_cap(m, n, kwant, max_pairs)
+        if kmax < max(MIN_DEGREE, klow):
+            # the degree sums cannot even peak within the budget
+            grad[:] = np.nan
+            hess[:, :] = np.nan
+            return np.nan, grad, hess, np.inf, TOO_COSTLY
+        out, info = zonal_series(a, b, x, m, kmax, 0, rtol,
+                                 max(MIN_DEGREE, int(klow)), max_pairs,
+                                 strips)
         F = out[0]
-        if info[2] > 0.0:
-            status = OK
+        status = OK if info[2] > 0.0 else TOO_COSTLY
+        if status == OK or kmax < kwant or info[5] > max_pairs:
             break
-        # predict the degree that meets the target from the geometric decay
-        # of the degree sums (the cost grows like K^(2m): no blind doubling)
-        r = info[4]
-        grow = 2 * kmax
-        if 0.0 < r < 1.0 and info[0] > 0.0 and F != 0.0:
-            extra = math.log(rtol * abs(F) / info[0]) / math.log(r)
-            grow = min(grow, kmax + int(1.2 * extra) + 4)
-        kneed = max(grow, kmax + 8)
+        kwant = 2 * kwant
     if not np.isfinite(F):
         grad[:] = np.nan
         hess[:, :] = np.nan
@@ -212,14 +219,38 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
     # derivative series decay a little more slowly); an unconverged value
     # keeps its status, so the caller warns about the derivatives too
     kd = int(info[3]) + (8 if (status & ~NEGATIVE) == OK else 0)
-    # one series per variable (gradient) or per pair (Hessian)
-    runs = nvar if (nder == 1 or n == 1 or nvar == 1) else nvar * (nvar - 1) // 2
+    # one series per variable (Hessian diagonal when n = 1 or nvar = 1), per
+    # two variables (gradient: a run with the pair last gives both first
+    # derivatives for 1.2 times the cost of one) or per pair (Hessian)
+    if n == 1 or nvar == 1:
+        runs = nvar
+    elif nder == 1:
+        runs = (nvar + 1) // 2
+    else:
+        runs = nvar * (nvar - 1) // 2
     parts, pairs = series_work(m, kd)
     if pairs * (n + m) * (nder + 1) * runs > 3.0 * max_pairs:
         grad[:] = np.nan
         hess[:, :] = np.nan
         return logF, grad, hess, err, TOO_COSTLY | (status & NEGATIVE)
     y = np.empty(n)
+    if nder == 1 and n >= 2 and nvar >= 2:
+        for i in range(0, nvar, 2):
+            # x_i and x_j last (the last variable alone when nvar is odd:
+            # then paired with the variable before it, computed twice)
+            j = i + 1 if i + 1 < nvar else i - 1
+            p = 0
+            for t in range(n):
+                if t != i and t != j:
+                    y[p] = x[t]
+                    p += 1
+            y[n - 2] = x[j]
+            y[n - 1] = x[i]
+            out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE, np.inf,
+                                  strips)
+            grad[i] = out[1] / out[0]
+            grad[j] = out[3] / out[0]
+        return logF, grad, hess, err, status
     if nder == 1 or n == 1 or nvar == 1:
         for j in range(nvar):
             # put x_j last
@@ -229,7 +260,8 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
                     y[p] = x[i]
                     p += 1
             y[n - 1] = x[j]
-            out, _ = zonal_series(a, b, y, m, kd, 1, rtol, MIN_DEGREE)
+            out, _ = zonal_series(a, b, y, m, kd, 1, rtol, MIN_DEGREE, np.inf,
+                                  strips)
             grad[j] = out[1] / out[0]
             if nder >= 2:
                 hess[j, j] = out[2] / out[0] - grad[j] * grad[j]
@@ -245,7 +277,8 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
                     p += 1
             y[n - 2] = x[i]
             y[n - 1] = x[j]
-            out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE)
+            out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE, np.inf,
+                                  strips)
             F2 = out[0]
             grad[j] = out[1] / F2
             grad[i] = out[3] / F2
@@ -263,7 +296,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs):
 
 
 @jit
-def _series_signed(a, b, x, nder, rtol, max_pairs):
+def _series_signed(a, b, x, nder, rtol, max_pairs, strips):
     """Series on arguments of one sign: Kummer's relation turns non-positive
     arguments into non-negative ones (all terms positive when a, b allow)."""
     n = x.shape[0]
@@ -277,17 +310,18 @@ def _series_signed(a, b, x, nder, rtol, max_pairs):
     if allneg and not allpos:
         ak = b - a
         y = -x
-        logF, grad, hess, err, status = _series(ak, b, y, n, nder, rtol, max_pairs)
+        logF, grad, hess, err, status = _series(ak, b, y, n, nder, rtol,
+                                                max_pairs, strips)
         s = 0.0
         for i in range(n):
             s += x[i]
             grad[i] = 1.0 - grad[i]
         return logF + s, grad, hess, err + 4.0 * _EPS * abs(s), status
-    return _series(a, b, x, n, nder, rtol, max_pairs)
+    return _series(a, b, x, n, nder, rtol, max_pairs, strips)
 
 
 @jit
-def _series_bingham(k, p, x, nder, rtol, max_pairs, centred):
+def _series_bingham(k, p, x, nder, rtol, max_pairs, centred, strips):
     """Bingham case ``a = k/2``, ``b = p/2``: shift all ``p`` eigenvalues to be
     non-negative, then sum whichever of the direct series (``k`` parts) or
     Kummer's (``p - k`` parts, shifted again) has fewer parts.  Every term is
@@ -323,7 +357,8 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs, centred):
         scale = abs(tr) + abs((p - k) * hi)
     if centred:
         logF, g, h, err, status = _centered_series(
-            aa, 0.5 * p, sign, full, ref, n, nder, rtol, max_pairs)
+            aa, 0.5 * p, sign, full, ref, shift, n, nder, rtol, max_pairs,
+            strips)
     else:
         # y = sign (full - ref) >= 0; zeros are dropped except, with
         # derivatives, the given eigenvalues
@@ -338,7 +373,7 @@ def _series_bingham(k, p, x, nder, rtol, max_pairs, centred):
                 y[t] = sign * (full[i] - ref)
                 t += 1
         logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol,
-                                          max_pairs)
+                                          max_pairs, strips)
     logF += shift
     err += 4.0 * _EPS * scale
     grad = np.zeros(n)
@@ -364,15 +399,38 @@ CENTRE_AFTER = 0.001
 
 
 @jit
-def _centered_series(aa, b, sign, full, ref, n, nder, rtol, max_pairs):
+def _centre_pays(k, p, x):
+    """Whether the plain shifted series of a Bingham spectrum peaks late
+    enough for the centred one to be tried (the test that opens
+    :func:`_centered_series`)."""
+    n = x.shape[0]
+    lo = 0.0 if n < p else x[0]
+    hi = lo
+    for i in range(n):
+        lo = min(lo, x[i])
+        hi = max(hi, x[i])
+    total = 0.0
+    for i in range(p):
+        xi = x[i] if i < n else 0.0
+        total += (xi - lo) if k <= p - k else (hi - xi)
+    return min(k, p - k) / p * total >= CENTRE_FROM
+
+
+@jit
+def _centered_series(aa, b, sign, full, ref, shift, n, nder, rtol,
+                     max_pairs, strips):
     """The shifted series at ``y - c`` instead of ``y = sign (full - ref) >=
     0``: ``log F(y) = 2 aa c + log F(y - c)``.  A positive ``c`` makes the
-    arguments smaller (the degree the sum needs falls: 0.2 s -> 0.035 s for
-    k = 3, p = 10, eigenvalues 0..9; 3.4 s -> 1.1 s for 0, 2, .., 18) at
-    the price of mixed signs, whose cancellation is kept near
-    ``exp(CENTRE_BUDGET)`` by the choice of ``c``.  Returns the status
-    ``NOT_CONVERGED`` (the caller falls back to ``c = 0``) unless the result
-    is certified to 1e-13."""
+    arguments smaller, so the degree the sum needs falls, at the price of
+    mixed signs.  The midpoint of the spectrum (the smallest arguments) is
+    tried first: the cancellation there is usually mild (k = 3, p = 10,
+    eigenvalues 0, 2, .., 18: the sum of |terms| is 36 times the sum).
+    Where it is not, ``c`` is lowered until the first-order cancellation
+    estimate ``exp(2 (aa / b) sum_{y_i < c} (c - y_i))`` is below
+    ``exp(CENTRE_BUDGET)``.  ``shift`` is what the caller adds to the log
+    value (for the accuracy target).  Returns the status ``NOT_CONVERGED``
+    (the caller falls back to ``c = 0``) unless the result is certified to
+    1e-13 of the final log value."""
     p = full.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
@@ -387,7 +445,7 @@ def _centered_series(aa, b, sign, full, ref, n, nder, rtol, max_pairs):
     ys = np.sort(y)
     # largest c with sum_{y_i < c} (c - y_i) <= budget b / (2 aa)
     budget = CENTRE_BUDGET * b / (2.0 * aa)
-    c = 0.0
+    c_rule = 0.0
     acc = 0.0
     for i in range(p):
         # on [ys[i], ys[i+1]] the sum is acc + (i + 1) (c - ys[i]), with acc
@@ -395,23 +453,30 @@ def _centered_series(aa, b, sign, full, ref, n, nder, rtol, max_pairs):
         nxt = ys[i + 1] if i + 1 < p else np.inf
         room = (budget - acc) / (i + 1.0)
         if ys[i] + room <= nxt:
-            c = ys[i] + room
+            c_rule = ys[i] + room
             break
         acc += (i + 1.0) * (nxt - ys[i])
-    # never the midpoint: a symmetric spectrum cancels worst (seen: c at the
-    # midpoint of [0, 5] took 15 s and missed 1e-13, 0.4 of it 2 ms)
-    c = min(c, ys[0] + 0.4 * (ys[p - 1] - ys[0]))
-    if not (c > 0.0):
-        return 0.0, grad, hess, np.inf, NOT_CONVERGED
-    for i in range(p):
-        y[i] -= c
-    logF, g, h, err, status = _series(aa, b, y, n, nder, rtol, max_pairs)
-    if status != OK or not (err <= 1e-13 * max(1.0, abs(logF))):
-        return 0.0, grad, hess, np.inf, NOT_CONVERGED
-    for i in range(n):
-        if g[i] != g[i]:
-            return 0.0, grad, hess, np.inf, NOT_CONVERGED
-    return logF + 2.0 * aa * c, g, h, err + 4.0 * _EPS * abs(2.0 * aa * c), OK
+    c_mid = 0.5 * (ys[0] + ys[p - 1])
+    c_rule = min(c_rule, 0.4 * (ys[0] + ys[p - 1]))
+    z = np.empty(p)
+    for attempt in range(2):
+        c = c_mid if attempt == 0 else c_rule
+        if not (c > 0.0) or (attempt == 1 and c_rule >= 0.9 * c_mid):
+            continue
+        for i in range(p):
+            z[i] = y[i] - c
+        logF, g, h, err, status = _series(aa, b, z, n, nder, rtol, max_pairs,
+                                          strips)
+        value = logF + 2.0 * aa * c
+        if status != OK or not (err <= 1e-13 * max(1.0, abs(value + shift))):
+            continue
+        ok = True
+        for i in range(n):
+            if g[i] != g[i]:
+                ok = False
+        if ok:
+            return value, g, h, err + 4.0 * _EPS * abs(2.0 * aa * c), OK
+    return 0.0, grad, hess, np.inf, NOT_CONVERGED
 
 
 @jit
@@ -666,7 +731,7 @@ def _holonomic(a, b, x, nder):
 
 
 @jit
-def evaluate(a, b, x, nder, method, rtol, max_pairs):
+def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     """Evaluate ``log 1F1(a; b; x)`` for one input.
 
     Returns ``(logF, grad, hess, err, status, used)``.
@@ -774,19 +839,22 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
         # the plain series on a small budget; where that is not enough, the
         # centred series (cheaper when it certifies, see _centered_series)
-        # before the full budget below
-        logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
-                                              rtol, CENTRE_AFTER * max_pairs,
-                                              False)
-        if st == OK:
-            return logF, g, h, err, st, USED_SERIES
+        # before the full budget below.  A whole spectrum whose plain series
+        # peaks late goes to the centred series at once (it has as many
+        # variables, and needs fewer degrees)
+        if not (n >= p2 - 1 and _centre_pays(int(k2), int(p2), x)):
+            logF, g, h, err, st = _series_bingham(
+                int(k2), int(p2), x, nder, rtol, CENTRE_AFTER * max_pairs,
+                False, strips)
+            if st == OK:
+                return logF, g, h, err, st, USED_SERIES
         # a whole spectrum of distinct eigenvalues in p <= 10: the centred
         # series for as long as the holonomic method would take, then that
         # method, before the series' full budget (at most twice the cheaper)
         hcost = _shifted_cost(int(p2), x)
         if 0.0 < hcost < max_pairs:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
-                                                  rtol, hcost, True)
+                                                  rtol, hcost, True, strips)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
             if not tried:
@@ -795,7 +863,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
         logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
-                                              rtol, max_pairs, True)
+                                              rtol, max_pairs, True, strips)
         if hst != NOT_APPLICABLE and (not err <= herr or (
                 nder >= 1 and math.isnan(g[0]))):
             # the holonomic result, short of 1e-12, beats a series that ran
@@ -813,13 +881,16 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
             if x[i] < 0.0:
                 neg -= x[i]
         if n < p2 and 2.0 * a / b * neg < 9.0:
-            logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
+            logF, g, h, err, st = _series_signed(a, b, x, nder, rtol,
+                                                 max_pairs, strips)
             done = (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF))
         if not done:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
-                                                  rtol, max_pairs, False)
+                                                  rtol, max_pairs, False,
+                                                  strips)
     else:
-        logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs)
+        logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs,
+                                             strips)
     used = USED_SERIES
     if method == AUTO and (st & ~NEGATIVE) != OK:
         # large concentration beyond the series' budget: the holonomic
@@ -837,7 +908,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
 
 
 @jit
-def evaluate_batch(a, b, x, nder, method, rtol, max_pairs):
+def evaluate_batch(a, b, x, nder, method, rtol, max_pairs, strips):
     """:func:`evaluate` over rows: ``a``, ``b`` of shape ``(N,)``, ``x`` of
     shape ``(N, n)``.  Derivative arrays are empty when not asked for."""
     N = x.shape[0]
@@ -852,7 +923,7 @@ def evaluate_batch(a, b, x, nder, method, rtol, max_pairs):
     hess = np.empty((nh, n, n))
     for r in range(N):
         v, g, h, e, st, u = evaluate(a[r], b[r], x[r], nder, method, rtol,
-                                     max_pairs)
+                                     max_pairs, strips)
         logF[r] = v
         err[r] = e
         status[r] = st

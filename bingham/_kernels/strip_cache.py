@@ -1,0 +1,69 @@
+"""Process-wide strip tables for the zonal series, one per number of parts.
+
+The horizontal strips of the partitions up to some degree, with their
+weights, depend only on the number of parts ``m`` (see
+:func:`zonal.new_strips`).  Enumerating them is three quarters of a series
+evaluation at ten variables, so each ``m`` gets one table, handed to every
+call: the series records into it the degrees it is the first to sum, and
+later calls read them.  A table holds at most ``MAX_STRIPS`` strips; its
+arrays are allocated empty, so only the degrees summed so far take memory.
+
+Plain Python (nothing is compiled at import; the first table of a process
+costs one call of the jitted :func:`zonal.series_work`).
+"""
+import threading
+
+from .zonal import new_strips, no_strips, series_work
+
+# strips per table: 14 bytes each, at most 70 MB (m = 3: degree 62)
+MAX_STRIPS = 5_000_000
+
+_tables = {}
+_lock = threading.Lock()
+
+
+def parts_for(a, b, n):
+    """The number of parts the series will use for most inputs with these
+    parameters: ``min(k, p - k)`` in the Bingham case ``a = k/2, b = p/2``
+    (after the shift and, where shorter, Kummer's relation), else at most
+    ``2a`` parts when that is an integer, and at most ``n`` (-1, no table,
+    for parameters that are not finite)."""
+    k2, p2 = 2.0 * a, 2.0 * b
+    if not (abs(k2) < 1e9 and abs(p2) < 1e9):   # NaN, inf: no table
+        return -1
+    if k2 == int(k2) and p2 == int(p2) and 0 < k2 < p2 and n <= p2:
+        return int(min(k2, p2 - k2))
+    if a > 0 and k2 == int(k2):
+        return int(min(n, k2))
+    return int(n)
+
+
+def _strips(m, degree):
+    parts, pairs = series_work(m, degree)
+    return parts, pairs - parts
+
+
+def table(m):
+    """The strip table for ``m`` parts, created (empty) on first use."""
+    if m < 1:
+        return no_strips(m)
+    tab = _tables.get(m)
+    if tab is None:
+        with _lock:
+            tab = _tables.get(m)
+            if tab is None:
+                # the largest degree within MAX_STRIPS: doubling, then
+                # bisection (counting costs one step per partition)
+                lo, hi = 0, 16
+                while _strips(m, hi)[1] <= MAX_STRIPS:
+                    lo, hi = hi, 2 * hi
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if _strips(m, mid)[1] <= MAX_STRIPS:
+                        lo = mid
+                    else:
+                        hi = mid
+                parts, strips = _strips(m, lo)
+                tab = new_strips(m, int(parts), int(strips))
+                _tables[m] = tab
+    return tab

@@ -1,0 +1,91 @@
+"""The zonal-series kernel: the cached strip tables, the truncation test on
+spectra whose odd degrees vanish, and the centred series of "auto"."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bingham._kernels import strip_cache
+from bingham._kernels.zonal import (new_strips, no_strips, series_work,
+                                    zonal_series)
+from bingham.special import explain, log_hyp1f1, value_and_grad_log_hyp1f1
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+@given(m=st.integers(1, 4), n=st.integers(1, 6),
+       a=st.floats(0.1, 4.0), db=st.floats(0.1, 4.0),
+       capacity=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1))
+def test_strip_table_gives_the_enumerated_sum(m, n, a, db, capacity, seed):
+    """A table records the degrees it has room for while the series
+    enumerates them; a second call reads them.  Either way the sums and
+    derivatives are those of the plain enumeration."""
+    x = np.random.default_rng(seed).uniform(-3.0, 3.0, n)
+    kmax = 14
+    args = (a, a + db, x, m, kmax, 2, 0.0, kmax, np.inf)
+    ref, ref_info = zonal_series(*args, no_strips(m))
+    table = new_strips(m, 400, capacity)
+    for _ in range(2):
+        out, info = zonal_series(*args, table)
+        np.testing.assert_allclose(out, ref, rtol=1e-14,
+                                   atol=1e-14 * abs(ref[0]))
+        assert info[3] == ref_info[3] == kmax
+    degree, filled = table[-1]
+    # the degrees recorded are complete and within the room
+    assert filled <= capacity
+    if degree < kmax:
+        parts, pairs = series_work(m, degree + 1)
+        assert pairs - parts > capacity or parts > 400
+
+
+def test_strip_table_of_another_m_is_ignored():
+    x = np.array([0.7, -0.2, 1.1])
+    ref, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, no_strips(3))
+    other = new_strips(2, 400, 10_000)
+    out, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, other)
+    np.testing.assert_array_equal(out, ref)
+    assert other[-1][0] == 0
+
+
+def test_truncation_on_a_spectrum_symmetric_about_zero():
+    """C_kappa(-x) = (-1)^|kappa| C_kappa(x): every odd degree vanishes for
+    a spectrum symmetric about 0.  The tail test must look across two
+    degrees (a one-degree ratio of 0 / nonzero never settles)."""
+    x = np.arange(10.0) - 4.5
+    out, info = zonal_series(1.5, 5.0, x, 3, 120, 0, 2.0**-53, 6, np.inf,
+                             no_strips(3))
+    assert info[2] == 1.0          # converged
+    assert info[3] <= 48           # the sums have decayed by degree ~40
+    # against the plain series on 0..9 (all terms positive), shifted back
+    ref, rinfo = zonal_series(1.5, 5.0, x + 4.5, 3, 120, 0, 2.0**-53, 6,
+                              np.inf, no_strips(3))
+    assert rinfo[2] == 1.0
+    assert abs(np.log(out[0]) + 3 * 4.5 - np.log(ref[0])) < 1e-13 * np.log(ref[0])
+
+
+@pytest.mark.parametrize("x", [np.arange(10.0), 2.0 * np.arange(10.0)])
+def test_centred_series_of_auto_agrees_with_the_plain_series(x):
+    """k = 3, p = 10: "auto" sums the series centred at the midpoint of the
+    spectrum (mixed signs); the forced series sums it at eigenvalues shifted
+    to be non-negative (positive terms).  Value and gradient agree, and the
+    strip table cached by the first call gives the same result."""
+    info = explain(1.5, 5.0, x)
+    v, err = info["logF"], info["error"]
+    assert info["method"] == "series" and err < 1e-13 * abs(v)
+    ref = log_hyp1f1(1.5, 5.0, x, method="series")
+    assert abs(v - ref) <= 1e-13 * abs(ref)
+    assert strip_cache.table(3)[-1][0] >= 36   # degrees recorded
+    v2, g = value_and_grad_log_hyp1f1(1.5, 5.0, x)
+    assert abs(v2 - v) <= 1e-13 * abs(v)
+    assert abs(g.sum() - 3.0) < 1e-12
+    assert np.all(np.diff(g) > 0)  # larger eigenvalue, larger gradient
+
+
+def test_tables_stay_within_their_size():
+    for m in (1, 3, 8):
+        tab = strip_cache.table(m)
+        assert tab[0] == m and tab is strip_cache.table(m)
+        assert 0 < tab[3].shape[0] <= strip_cache.MAX_STRIPS
+        # one more degree would not fit
+        parts, pairs = series_work(m, 1)
+        assert tab[1].shape[0] >= parts
