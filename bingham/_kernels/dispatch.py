@@ -44,6 +44,7 @@ CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
+DERIV_MIN_WORK = 1e8
 HGM_MAX_VARS = 6  # given eigenvalues (2^n states)
 HGM_SHIFT_MAX_P = 12  # whole shifted spectra (2^p states; p = 12: seconds)
 HGM_LADDER_MAX_P = 10  # ... tried before the series' full budget
@@ -51,6 +52,14 @@ HGM_MIN_GAP = 1e-4  # relative gap between eigenvalues (the system is singular a
 # operator applications (2^n n^2 operations each) per integration: about
 # 2 s; far out the Taylor steps are bounded by sum |x| (never hangs)
 HGM_WORK = 2e9
+# rounding floor of the holonomic error estimate, per sqrt(operator
+# application) and per unit of |log F| + 1 + sum |y|: twice what 224 random
+# whole spectra in p <= 8 needed; for whole spectra, 4.4 times more since
+# hypothesis found k = 5, p = 8 with true error 1.9 times the former
+# estimate (2.5e-12; now 1.3 times below it)
+HGM_FLOOR_DIRECT = 1.8e-15
+HGM_FLOOR_SHIFTED = 8e-15
+HGM_GAP_REF = 0.02  # ... times range / smallest gap where that exceeds 1
 # above this sum of |eigenvalues| the holonomic method is tried before the
 # series (it costs milliseconds where the series' degree grows with it)
 HGM_FIRST_ABOVE = 20.0
@@ -138,6 +147,20 @@ def _degree_cap(m, n, kwant, max_work):
         else:
             hi = mid
     return lo
+
+
+@jit
+def _put_last(x, i, j, y):
+    """``y``: ``x`` with ``x_i`` and ``x_j`` moved to the end, in that order
+    (the kernel differentiates with respect to its last two arguments)."""
+    n = x.shape[0]
+    p = 0
+    for t in range(n):
+        if t != i and t != j:
+            y[p] = x[t]
+            p += 1
+    y[n - 2] = x[i]
+    y[n - 1] = x[j]
 
 
 @jit
@@ -229,7 +252,10 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     else:
         runs = nvar * (nvar - 1) // 2
     parts, pairs = series_work(m, kd)
-    if pairs * (n + m) * (nder + 1) * runs > 3.0 * max_pairs:
+    # (a value certified on a small budget keeps its derivatives: they are
+    # allowed DERIV_MIN_WORK, a fraction of a second, whatever the budget)
+    if pairs * (n + m) * (nder + 1) * runs > max(3.0 * max_pairs,
+                                                 DERIV_MIN_WORK):
         grad[:] = np.nan
         hess[:, :] = np.nan
         return logF, grad, hess, err, TOO_COSTLY | (status & NEGATIVE)
@@ -239,13 +265,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
             # x_i and x_j last (the last variable alone when nvar is odd:
             # then paired with the variable before it, computed twice)
             j = i + 1 if i + 1 < nvar else i - 1
-            p = 0
-            for t in range(n):
-                if t != i and t != j:
-                    y[p] = x[t]
-                    p += 1
-            y[n - 2] = x[j]
-            y[n - 1] = x[i]
+            _put_last(x, j, i, y)
             out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE, np.inf,
                                   strips)
             grad[i] = out[1] / out[0]
@@ -270,13 +290,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     # both second derivatives and the mixed one
     for i in range(nvar):
         for j in range(i + 1, nvar):
-            p = 0
-            for t in range(n):
-                if t != i and t != j:
-                    y[p] = x[t]
-                    p += 1
-            y[n - 2] = x[i]
-            y[n - 1] = x[j]
+            _put_last(x, i, j, y)
             out, _ = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE, np.inf,
                                   strips)
             F2 = out[0]
@@ -611,7 +625,7 @@ def _holonomic_direct(a, b, x, nder):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     y = -x if kummer else x.copy()
     logF, g, h, err, ok = hgm(aa, b, y, _max_parts(aa, n), nder,
-                              _hgm_budget(n))
+                              _hgm_budget(n), HGM_FLOOR_DIRECT)
     if not ok or not math.isfinite(logF):
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
     if kummer:
@@ -695,8 +709,15 @@ def _holonomic_shifted(k, p, x, nder):
     kummer = p - k < k
     aa = 0.5 * (p - k) if kummer else 0.5 * k
     y = c - f if kummer else f - c
+    # close eigenvalues amplify rounding more than the two runs show (two
+    # cases hypothesis found, k = 5, p = 8, gaps of 0.011 and 0.0074 of the
+    # range: true errors 1.9 and 2.2 times the estimate without this)
+    gapmin = np.inf
+    for i in range(p - 1):
+        gapmin = min(gapmin, s[i] - s[i + 1])
+    near = max(1.0, HGM_GAP_REF * (s[0] - s[p - 1]) / gapmin)
     logF, g, h, err, ok = hgm(aa, 0.5 * p, y, min(k, p - k), nder,
-                              _hgm_budget(p))
+                              _hgm_budget(p), HGM_FLOOR_SHIFTED * near)
     if not ok or not math.isfinite(logF):
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
     shift = k * c
@@ -713,11 +734,200 @@ def _holonomic_shifted(k, p, x, nder):
     return logF + shift, grad, hess, err, OK
 
 
+# ties: the tied groups are split by TIE_STEP times the smallest gap between
+# distinct eigenvalues (at most TIE_SPREAD of it across a group at the
+# largest split), evaluated at TIE_POINTS multiples of the split and
+# extrapolated to zero
+TIE_STEP = 0.02
+TIE_SPREAD = 0.4
+TIE_POINTS = 4
+TIE_MAX_P = 10  # four integrations: p = 12 would take ten seconds and more
+TIE_MIN_SPLIT = 5e-3
+TIE_MARGIN = 3.0
+TIE_STRADDLE = 0.5
+
+
+@jit
+def _tie_groups(f):
+    """Group labels of the eigenvalues ``f`` (equal values share one) and
+    the smallest gap between distinct values; ``gap = 0`` when two values
+    are distinct but closer than ``HGM_MIN_GAP`` (relative), where neither
+    splitting nor the plain method applies."""
+    p = f.shape[0]
+    order = np.argsort(f)
+    label = np.zeros(p, np.int64)
+    width = f[order[p - 1]] - f[order[0]]
+    gap = np.inf
+    g = 0
+    for t in range(1, p):
+        d = f[order[t]] - f[order[t - 1]]
+        if d > 0.0:
+            if d < HGM_MIN_GAP * width:
+                return label, 0.0
+            gap = min(gap, d)
+            g += 1
+        label[order[t]] = g
+    return label, gap
+
+
+@jit
+def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
+    """Average the gradient ``g`` over each group of equal labels, and the
+    Hessian ``h`` (``nder == 2``) over each pair of groups, diagonal and
+    off-diagonal entries apart: the derivatives at a tie are invariant
+    under permutations within the groups."""
+    p = label.shape[0]
+    size = np.zeros(ngroups)
+    gsum = np.zeros(ngroups)
+    for i in range(p):
+        size[label[i]] += 1.0
+        gsum[label[i]] += g[i]
+    for i in range(p):
+        gout[i] = gsum[label[i]] / size[label[i]]
+    if nder < 2:
+        return
+    dsum = np.zeros(ngroups)
+    osum = np.zeros((ngroups, ngroups))
+    ocnt = np.zeros((ngroups, ngroups))
+    for i in range(p):
+        for l in range(p):
+            if i == l:
+                dsum[label[i]] += h[i, i]
+            else:
+                osum[label[i], label[l]] += h[i, l]
+                ocnt[label[i], label[l]] += 1.0
+    for i in range(p):
+        for l in range(p):
+            if i == l:
+                hout[i, i] = dsum[label[i]] / size[label[i]]
+            else:
+                hout[i, l] = osum[label[i], label[l]] / ocnt[label[i], label[l]]
+
+
+@jit
+def _holonomic_ties(k, p, x, nder):
+    """The shifted holonomic method on a Bingham spectrum with ties (equal
+    eigenvalues, including several implicit zeros), by splitting them.
+
+    ``F`` is symmetric, so moving the members of each tied group apart by
+    ``delta (j - (m - 1)/2)``, ``j = 0..m-1``, gives a function of ``delta``
+    that is even (reversing each group maps ``delta`` to ``-delta``).  Its
+    log is evaluated at ``TIE_POINTS`` multiples of ``delta`` and
+    extrapolated to 0 in ``delta^2`` (Richardson); the gradient and the
+    Hessian are first averaged over the permutations of each group (also
+    even in ``delta``), then extrapolated the same way.  The error estimate
+    is the change from one fewer point plus the methods' own estimates
+    times the extrapolation's amplification.
+    """
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    if p > TIE_MAX_P or n > p:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    f = np.zeros(p)
+    f[:n] = x
+    label, gap = _tie_groups(f)
+    ngroups = label.max() + 1
+    if ngroups == p or ngroups < 2 or not (gap > 0.0):
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    if ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0):
+        # one repeated nonzero eigenvalue: the isotropic method's case
+        # (exact and far cheaper, bingham._isotropic)
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    size = np.zeros(ngroups, np.int64)
+    offs = np.zeros(p)
+    for i in range(p):
+        offs[i] = size[label[i]]
+        size[label[i]] += 1
+    big = size.max()
+    for i in range(p):
+        offs[i] -= 0.5 * (size[label[i]] - 1)
+    # the system is ill-conditioned near ties, and its error estimate
+    # unreliable below a relative gap of about 1e-2: the split stays above
+    # TIE_MIN_SPLIT of the range
+    width = f.max() - f.min()
+    delta = max(min(TIE_STEP, TIE_SPREAD / (TIE_POINTS * (big - 1.0))) * gap,
+                TIE_MIN_SPLIT * width)
+    J = TIE_POINTS
+    # a group holding both the k-th and the (k+1)-th largest eigenvalue
+    # straddles the top-k boundary: there log F varies on a scale of 1 in
+    # absolute terms (k = 1, two equal eigenvalues: log I_0 of the split,
+    # whose Taylor series has radius 2.4), which the split must stay well
+    # inside
+    order = np.argsort(-f)
+    top = label[order[k - 1]]
+    if top == label[order[k]]:
+        delta = min(delta, TIE_STRADDLE / (J * 0.5 * (size[top] - 1)))
+        if delta < TIE_MIN_SPLIT * width:
+            return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    vals = np.zeros(J)
+    errs = np.zeros(J)
+    gs = np.zeros((J, p))
+    hs = np.zeros((J, p, p))
+    y = np.empty(p)
+    for j in range(J):
+        for i in range(p):
+            y[i] = f[i] + (j + 1.0) * delta * offs[i]
+        v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
+        if st != OK:
+            return np.nan, grad, hess, np.inf, st
+        vals[j] = v
+        errs[j] = e
+        if nder >= 1:
+            _average_over_groups(label, ngroups, g, h, nder, gs[j], hs[j])
+    # Lagrange extrapolation to 0 in s = (j delta)^2, with all J points and
+    # with the first J - 1 (for the error estimate)
+    w = np.zeros(J)
+    w1 = np.zeros(J)
+    for j in range(J):
+        sj = (j + 1.0) ** 2
+        w[j] = 1.0
+        w1[j] = 1.0
+        for i in range(J):
+            if i != j:
+                si = (i + 1.0) ** 2
+                w[j] *= si / (si - sj)
+                if i < J - 1:
+                    w1[j] *= si / (si - sj)
+    w1[J - 1] = 0.0
+    logF = 0.0
+    coarse = 0.0
+    noise = 0.0
+    for j in range(J):
+        logF += w[j] * vals[j]
+        coarse += w1[j] * vals[j]
+        noise += abs(w[j]) * errs[j]
+    for i in range(n):
+        for j in range(J):
+            grad[i] += w[j] * gs[j, i]
+        for l in range(n):
+            for j in range(J):
+                hess[i, l] += w[j] * hs[j, i, l]
+    # the extrapolation must be converging: the last change below the one
+    # before (from J - 2 points)
+    w2 = np.zeros(J)
+    for j in range(J - 2):
+        sj = (j + 1.0) ** 2
+        w2[j] = 1.0
+        for i in range(J - 2):
+            if i != j:
+                si = (i + 1.0) ** 2
+                w2[j] *= si / (si - sj)
+    coarser = 0.0
+    for j in range(J):
+        coarser += w2[j] * vals[j]
+    if not abs(logF - coarse) < abs(coarse - coarser):
+        return np.nan, grad, hess, np.inf, NOT_CONVERGED
+    err = TIE_MARGIN * (abs(logF - coarse) + noise)
+    return logF, grad, hess, err, OK
+
+
 @jit
 def _holonomic(a, b, x, nder):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
-    the shifted spectrum (:func:`_holonomic_shifted`).  Returns ``(logF,
+    the shifted spectrum (:func:`_holonomic_shifted`, or
+    :func:`_holonomic_ties` when eigenvalues are equal).  Returns ``(logF,
     grad, hess, err, status)``; status NOT_APPLICABLE when ineligible and
     NOT_CONVERGED when the error estimate exceeds ``1e-12`` relative."""
     logF, g, h, err, st = _holonomic_direct(a, b, x, nder)
@@ -725,6 +935,9 @@ def _holonomic(a, b, x, nder):
             and 0.0 < a < b and x.shape[0] <= 2.0 * b:
         logF, g, h, err, st = _holonomic_shifted(int(2.0 * a), int(2.0 * b),
                                                  x, nder)
+        if st == NOT_APPLICABLE:
+            logF, g, h, err, st = _holonomic_ties(int(2.0 * a), int(2.0 * b),
+                                                  x, nder)
     if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
         st = NOT_CONVERGED
     return logF, g, h, err, st
@@ -839,24 +1052,31 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
         # the plain series on a small budget; where that is not enough, the
         # centred series (cheaper when it certifies, see _centered_series)
-        # before the full budget below.  A whole spectrum whose plain series
-        # peaks late goes to the centred series at once (it has as many
-        # variables, and needs fewer degrees)
-        if not (n >= p2 - 1 and _centre_pays(int(k2), int(p2), x)):
-            logF, g, h, err, st = _series_bingham(
-                int(k2), int(p2), x, nder, rtol, CENTRE_AFTER * max_pairs,
-                False, strips)
-            if st == OK:
-                return logF, g, h, err, st, USED_SERIES
-        # a whole spectrum of distinct eigenvalues in p <= 10: the centred
-        # series for as long as the holonomic method would take, then that
-        # method, before the series' full budget (at most twice the cheaper)
+        # before the full budget below.  For a whole spectrum of distinct
+        # eigenvalues in p <= 10 the centred series runs for as long as the
+        # holonomic method would take, then that method, before the
+        # series' full budget (at most twice the cheaper); and it runs
+        # first where the plain series peaks late (as many variables,
+        # fewer degrees)
         hcost = _shifted_cost(int(p2), x)
-        if 0.0 < hcost < max_pairs:
+        ladder = 0.0 < hcost < max_pairs
+        centre_first = ladder and _centre_pays(int(k2), int(p2), x)
+        if centre_first:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
                                                   rtol, hcost, True, strips)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
+        logF, g, h, err, st = _series_bingham(
+            int(k2), int(p2), x, nder, rtol, CENTRE_AFTER * max_pairs, False,
+            strips)
+        if st == OK:
+            return logF, g, h, err, st, USED_SERIES
+        if ladder:
+            if not centre_first:
+                logF, g, h, err, st = _series_bingham(
+                    int(k2), int(p2), x, nder, rtol, hcost, True, strips)
+                if st == OK:
+                    return logF, g, h, err, st, USED_SERIES
             if not tried:
                 hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
                 tried = True

@@ -375,9 +375,10 @@ HGM_RUNS = ((2.0, TAYLOR_RATIO), (1.0, 0.5))
 
 
 @jit
-def hgm(a, b, y, m_parts, nder, max_passes):
+def hgm(a, b, y, m_parts, nder, max_passes, floor):
     """``log F``, gradient, Hessian and error estimate by the holonomic
-    gradient method, for distinct nonzero ``y``.
+    gradient method, for distinct nonzero ``y``.  ``floor`` scales the
+    rounding part of the estimate (see below).
 
     Returns ``(logF, grad, hess, err, ok)``.
     """
@@ -409,12 +410,12 @@ def hgm(a, b, y, m_parts, nder, max_passes):
     # the later start is the more accurate (errors grow like a power of
     # 1/t0); rounding that both runs share grows with the root of the
     # number of operator applications and with the size of log F and of y
-    # (the floor: twice what 224 random whole spectra in p <= 8 needed)
+    # (``floor`` times that: the callers' constants say what it covers)
     s1 = 0.0
     for i in range(n):
         s1 += abs(y[i])
     err = abs(results[0] - results[1]) \
-        + 1.8e-15 * math.sqrt(max(passes1, 1)) * (abs(logF) + 1.0 + s1)
+        + floor * math.sqrt(max(passes1, 1)) * (abs(logF) + 1.0 + s1)
     if nder >= 1:
         for i in range(n):
             grad[i] = G[1 << i]

@@ -231,6 +231,26 @@ def pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset):
     return ik
 
 
+@jit
+def fill_strips(kappa, length, m, K, cum, offset, nu, lo, gam, mu, dd,
+                weight, q):
+    """Write the horizontal strips ``kappa/mu`` (``mu != kappa``) of the
+    partition ``kappa`` of size ``K`` into ``mu`` (graded index), ``dd``
+    (cells removed) and ``weight`` from position ``q``; returns the position
+    after the last.  ``nu``, ``lo``, ``gam`` are scratch arrays."""
+    first_strip(kappa, nu, lo, gam, length)
+    d = 0
+    while True:
+        d = next_strip(kappa, nu, lo, gam, length, d)
+        if d < 0:
+            break
+        mu[q] = rank(nu, m, K - d, cum, offset)
+        dd[q] = d
+        weight[q] = gam[length - 1]
+        q += 1
+    return q
+
+
 @jit(inline="always")
 def strip_count(kappa, m):
     """Number of partitions ``mu != kappa`` with ``kappa/mu`` a horizontal
@@ -387,17 +407,8 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips):
                     S_d = buf_d
                     S_w = buf_w
                     q0 = 0
-                q1 = q0
-                first_strip(kappa, nu, lo, gam, length)
-                d = 0
-                while True:
-                    d = next_strip(kappa, nu, lo, gam, length, d)
-                    if d < 0:
-                        break
-                    S_mu[q1] = rank(nu, m, K - d, cum, offset)
-                    S_d[q1] = d
-                    S_w[q1] = gam[length - 1]
-                    q1 += 1
+                q1 = fill_strips(kappa, length, m, K, cum, offset, nu, lo,
+                                 gam, S_mu, S_d, S_w, q0)
                 if record:
                     tab_start[ik] = q0
                     tab_stop[ik] = q1
@@ -576,17 +587,10 @@ def strip_table(m, kmax):
             mu[q] = ik
             weight[q] = 1.0
             q += 1
-            first_strip(kappa, nu, lo, gam, length)
-            d = 0
-            while True:
-                d = next_strip(kappa, nu, lo, gam, length, d)
-                if d < 0:
-                    break
-                kap[q] = ik
-                mu[q] = rank(nu, m, K - d, cum, offset)
-                dd[q] = d
-                weight[q] = gam[length - 1]
-                q += 1
+            q1 = fill_strips(kappa, length, m, K, cum, offset, nu, lo, gam, mu,
+                             dd, weight, q)
+            kap[q:q1] = ik
+            q = q1
             if not next_partition(kappa, m):
                 break
     return kap, mu, dd, weight, lengths, parent, shift, sizes, parts
