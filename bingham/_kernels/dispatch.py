@@ -472,7 +472,7 @@ def _centered_series(aa, b, sign, full, ref, shift, n, nder, rtol,
             break
         acc += (i + 1.0) * (nxt - ys[i])
     c_mid = 0.5 * (ys[0] + ys[p - 1])
-    c_rule = min(c_rule, 0.4 * (ys[0] + ys[p - 1]))
+    c_rule = min(c_rule, ys[0] + 0.4 * (ys[p - 1] - ys[0]))
     z = np.empty(p)
     for attempt in range(2):
         c = c_mid if attempt == 0 else c_rule

@@ -38,8 +38,8 @@ import math
 import numpy as np
 
 from ._jit import jit
-from .zonal import (count_tables, first_strip, next_partition, next_strip,
-                    num_parts, pochhammer_ratio, rank)
+from .zonal import (count_tables, fill_strips, next_partition, num_parts,
+                    pochhammer_ratio, strip_count)
 
 
 
@@ -74,6 +74,10 @@ def subset_series(a, b, x, m, kmax):
     lo = np.zeros(m + 1, np.int64)
     gam = np.zeros(m + 1)
     acc = np.zeros((n + 1, nsub))
+    plen = np.zeros(npart, np.int64)   # parts of each partition
+    buf_mu = np.empty(64, np.int64)    # the strips of one partition
+    buf_d = np.empty(64, np.int64)
+    buf_w = np.empty(64)
     last = 0.0
     before = G.copy()
     byK = np.zeros((kmax + 1, nsub))
@@ -87,18 +91,22 @@ def subset_series(a, b, x, m, kmax):
         while True:
             length = num_parts(kappa, m)
             ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
+            plen[ik] = length
             for v in range(n):
                 for S in range(1 << (v + 1)):
                     acc[v + 1, S] = 0.0
-            first_strip(kappa, nu, lo, gam, length)
-            d = 0
-            while True:
-                d = next_strip(kappa, nu, lo, gam, length, d)
-                if d < 0:
-                    break
-                gm = gam[length - 1]
-                lmu = num_parts(nu, m)
-                im = rank(nu, m, K - d, cum, offset)
+            cnt = strip_count(kappa, m)
+            if cnt > buf_mu.shape[0]:
+                buf_mu = np.empty(2 * cnt, np.int64)
+                buf_d = np.empty(2 * cnt, np.int64)
+                buf_w = np.empty(2 * cnt)
+            nstrips = fill_strips(kappa, length, m, K, cum, offset, nu, lo,
+                                  gam, buf_mu, buf_d, buf_w, 0)
+            for q in range(nstrips):
+                im = buf_mu[q]
+                d = buf_d[q]
+                gm = buf_w[q]
+                lmu = plen[im]
                 # adding variable v (0-based) to a prefix of v variables
                 for v in range(lmu, n):
                     w0 = gm * xp[d, v]

@@ -522,10 +522,7 @@ def series_work(m, kmax):
         kappa[0] = K
         while True:
             parts += 1
-            prod = 1.0
-            for i in range(m):
-                prod *= kappa[i] - kappa[i + 1] + 1
-            pairs += prod
+            pairs += strip_count(kappa, m) + 1.0
             if K == 0 or not next_partition(kappa, m):
                 break
     return parts, pairs
