@@ -131,6 +131,82 @@ def _log_integrand(t, u, inv, e, half):
     return acc, ds_over_i, ds
 
 
+@jit
+def _rescale_every(decades):
+    """How many factors of at most ``10^decades`` (in either direction) a
+    running product rescaled back to ``[1e-50, 1e50]`` may take before the
+    next check, staying inside ``[1e-300, 1e300]``."""
+    return max(1, int(250.0 / max(decades, 1.0)))
+
+
+@jit
+def _integrand_nodes(ts, U, inv, e, half, every, vals, ss, first, stride):
+    """``exp(phi(s(t)) - phi(s0)) s'(t) / i`` and ``s(t) - s0`` at the nodes
+    ``ts`` into ``vals[first + stride * j]`` and ``ss[...]``: the same
+    quantities as :func:`_log_integrand`, with the loop over the branch
+    points outside and the loop over the nodes inside, where it vectorizes
+    (real and imaginary parts in separate arrays).  The running product is
+    rescaled after every ``every`` factors (see :func:`_rescale_every`)."""
+    N = ts.shape[0]
+    dr = np.empty(N)
+    di = np.empty(N)
+    ar = np.empty(N)
+    ai = np.empty(N)
+    Pr = np.ones(N)
+    Pi = np.zeros(N)
+    logscale = np.zeros(N)
+    turns = np.zeros(N, np.int64)
+    for j in range(N):
+        t = ts[j]
+        dr[j] = -U * t * t
+        di[j] = 2.0 * U * t
+        ar[j] = dr[j]
+        ai[j] = di[j]
+    count = 0
+    for i in range(inv.shape[0]):
+        w = inv[i]
+        if half[i]:
+            for j in range(N):
+                zr = 1.0 + dr[j] * w
+                zi = di[j] * w
+                pr = Pr[j]
+                pi = Pi[j]
+                ni = pr * zi + pi * zr
+                # each factor turns the product by less than pi, counter-
+                # clockwise: a crossing of the positive real axis is a step
+                # from the lower to the upper half plane
+                turns[j] += (pi < 0.0) & (ni >= 0.0)
+                Pr[j] = pr * zr - pi * zi
+                Pi[j] = ni
+            count += 1
+            if count % every == 0:
+                for j in range(N):
+                    m = abs(Pr[j]) + abs(Pi[j])
+                    if m > 1e50 or m < 1e-50:
+                        logscale[j] += math.log(m)
+                        Pr[j] /= m
+                        Pi[j] /= m
+        else:
+            for j in range(N):
+                l = _clog1p(complex(dr[j] * w, di[j] * w))
+                ar[j] -= e[i] * l.real
+                ai[j] -= e[i] * l.imag
+    for j in range(N):
+        lr = ar[j]
+        li = ai[j]
+        if count > 0:
+            arg = math.atan2(Pi[j], Pr[j])
+            if arg < 0.0:
+                arg += 2.0 * math.pi
+            lr -= 0.5 * (logscale[j] + 0.5 * math.log(Pr[j] * Pr[j]
+                                                     + Pi[j] * Pi[j]))
+            li -= 0.5 * (2.0 * math.pi * turns[j] + arg)
+        pos = first + stride * j
+        vals[pos] = cmath.exp(complex(lr, li)) * complex(2.0 * U,
+                                                          2.0 * U * ts[j])
+        ss[pos] = complex(dr[j], di[j])
+
+
 _STIRLING = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
              1.0 / 1188.0, -691.0 / 360360.0)
 _EPS = 2.220446049250313e-16
@@ -158,41 +234,65 @@ def _has_bump(U, u, d, e, k2):
     c_j|^2 / D_j^2 = 1 + tau (4U^2 - 2 D_j U) / D_j^2 + U^2 tau^2 / D_j^2``
     (real arithmetic), scanned on a geometric grid from the Gaussian width
     to where no factor shrinks any more (``f_j < 1`` only for ``tau < 2
-    (D_j / U - 2)``).
+    (D_j / U - 2)``).  The points of exponent 1/2 enter through one running
+    product per grid point (one log instead of one per point), built with
+    the grid innermost, where it vectorizes.
     """
     tau_end = 0.0
+    dmax = u
     for j in range(d.shape[0]):
         D = u + d[j]
+        dmax = max(dmax, D)
         tau_end = max(tau_end, 2.0 * (D / U - 2.0))
-    tau = 0.25 / (4.0 * U * U * k2)
-    if tau >= tau_end:
+    tau0 = 0.25 / (4.0 * U * U * k2)
+    if tau0 >= tau_end:
         return False
-    low = 0.0
-    for _ in range(400):
-        h = -U * tau
-        # the points of exponent 1/2 through one running product (one log
-        # instead of one per point)
-        P = 1.0
-        logP = 0.0
-        for j in range(d.shape[0]):
-            D = u + d[j]
-            A = (4.0 * U * U - 2.0 * D * U) / (D * D)
-            B = U * U / (D * D)
-            f = 1.0 + tau * (A + B * tau)
-            if e[j] == 0.5:
-                P *= f
-                if P > 1e150 or P < 1e-150:
-                    logP += math.log(P)
-                    P = 1.0
-            else:
-                h -= 0.5 * e[j] * math.log(f)
-        h -= 0.25 * (logP + math.log(P))
-        if h > -45.0 and h > low + 1.0:
-            return True
-        low = min(low, h)
-        if tau >= tau_end:
-            return False
+    # the grid up to the first point at or beyond tau_end (at most 400)
+    ntau = 1
+    tau = tau0
+    while ntau < 400 and tau < tau_end:
         tau *= 1.2
+        ntau += 1
+    taus = np.empty(ntau)
+    h = np.empty(ntau)
+    P = np.ones(ntau)
+    logP = np.zeros(ntau)
+    tau = tau0
+    for t in range(ntau):
+        taus[t] = tau
+        h[t] = -U * tau
+        tau *= 1.2
+    # f_j lies between 2 U / D_max (its minimum over tau, U <= D_j / 2) and
+    # its value at the last grid point, at most 1 + 8 r + 4 r^2 (r = D_max
+    # / u, the last point being below 1.2 tau_end)
+    r = dmax / u
+    every = _rescale_every(max(math.log10(1.0 + 8.0 * r + 4.0 * r * r),
+                               math.log10(max(1.0, 0.5 * dmax / U))))
+    count = 0
+    for j in range(d.shape[0]):
+        D = u + d[j]
+        A = (4.0 * U * U - 2.0 * D * U) / (D * D)
+        B = U * U / (D * D)
+        if e[j] == 0.5:
+            for t in range(ntau):
+                tt = taus[t]
+                P[t] *= 1.0 + tt * (A + B * tt)
+            count += 1
+            if count % every == 0:
+                for t in range(ntau):
+                    if P[t] > 1e50 or P[t] < 1e-50:
+                        logP[t] += math.log(P[t])
+                        P[t] = 1.0
+        else:
+            for t in range(ntau):
+                tt = taus[t]
+                h[t] -= 0.5 * e[j] * math.log(1.0 + tt * (A + B * tt))
+    low = 0.0
+    for t in range(ntau):
+        ht = h[t] - 0.25 * (logP[t] + math.log(P[t]))
+        if ht > -45.0 and ht > low + 1.0:
+            return True
+        low = min(low, ht)
     return False
 
 
@@ -295,6 +395,15 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         if lf.real < -45.0:
             break
         tmax *= 1.5
+    # a factor 1 + (s - s0) / (s0 - c_i) of the running product lies between
+    # sqrt(2 U / D_max) (its smallest modulus along the parabola, D = s0 -
+    # c_i) and 1 + |s - s0| / u
+    dmax = u
+    for i in range(q):
+        dmax = max(dmax, u + d[i])
+    every = _rescale_every(max(
+        math.log10(1.0 + U * tmax * (tmax + 2.0) / u),
+        0.5 * math.log10(max(1.0, 0.5 * dmax / U))))
     grad = np.zeros(nvar)
     hess = np.zeros((nvar, nvar))
     prevg = np.zeros(nvar)
@@ -303,10 +412,8 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     vals = np.empty(nodes + 1, np.complex128)
     ss = np.empty(nodes + 1, np.complex128)
     h = tmax / nodes
-    for j in range(nodes + 1):
-        lf, dsi, s = _log_integrand(j * h, U, inv, e, half)
-        vals[j] = cmath.exp(lf) * dsi
-        ss[j] = s
+    _integrand_nodes(np.arange(nodes + 1) * h, U, inv, e, half, every, vals,
+                     ss, 0, 1)
     prev = np.nan
     total = 0.0
     change = np.inf
@@ -314,37 +421,35 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     last = np.inf
     glast = np.inf
     absum = 0.0
+    # trapezoidal sums without the factor h, kept across refinements: a
+    # refinement adds only its new (interior) nodes
+    traw = 0.0
+    araw = 0.0
+    graw = np.zeros(nvar)
+    fresh = 0  # the first node not summed yet, and the stride between them
+    fstep = 1
     while True:
         h = tmax / nodes
-        total = 0.0
-        absum = 0.0
-        for j in range(nodes + 1):
-            w = vals[j].real
-            if j == 0 or j == nodes:
-                w *= 0.5
-            total += w
-            absum += abs(vals[j])
-        total *= h
-        absum *= h
-        if nder >= 1:
-            # Re(vals / (s + u + d_k)) in real arithmetic, nodes outer so
-            # that the inner loop over the variables vectorizes
-            for k in range(nvar):
-                grad[k] = 0.0
-            for j in range(nodes + 1):
-                vr = vals[j].real
-                vi = vals[j].imag
-                if j == 0 or j == nodes:
-                    vr *= 0.5
-                    vi *= 0.5
+        for j in range(fresh, nodes + 1, fstep):
+            wt = 0.5 if j == 0 or j == nodes else 1.0
+            traw += wt * vals[j].real
+            araw += wt * abs(vals[j])
+            if nder >= 1:
+                # Re(vals / (s + u + d_k)) in real arithmetic, the variables
+                # innermost (the loop vectorizes)
+                vr = wt * vals[j].real
+                vi = wt * vals[j].imag
                 ar = ss[j].real + u
                 bi = ss[j].imag
                 b2 = bi * bi
                 for k in range(nvar):
                     a = ar + d[k]
-                    grad[k] += (vr * a + vi * bi) / (a * a + b2)
+                    graw[k] += (vr * a + vi * bi) / (a * a + b2)
+        total = traw * h
+        absum = araw * h
+        if nder >= 1:
             for k in range(nvar):
-                grad[k] *= e[k] * h / total
+                grad[k] = e[k] * graw[k] / traw
         noise = 16.0 * _EPS * absum / abs(total)
         change = abs(total - prev) / abs(total)
         gchange = 0.0
@@ -383,29 +488,36 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         for j in range(nodes + 1):
             nvals[2 * j] = vals[j]
             nss[2 * j] = ss[j]
-        for j in range(nodes):
-            lf, dsi, s = _log_integrand((2 * j + 1) * h2, U, inv, e, half)
-            nvals[2 * j + 1] = cmath.exp(lf) * dsi
-            nss[2 * j + 1] = s
+        _integrand_nodes((2.0 * np.arange(nodes) + 1.0) * h2, U, inv, e,
+                         half, every, nvals, nss, 1, 2)
         vals = nvals
         ss = nss
         nodes *= 2
+        fresh = 1
+        fstep = 2
     if nder >= 2:
-        m = np.empty(nvar)
+        # r_k = 1 / (s - c_k) at every node, once; centred moments of them
+        # under the weight (trapezoidal weights folded into vals)
+        r = np.empty((nvar, nodes + 1), np.complex128)
+        wv = np.empty(nodes + 1, np.complex128)
+        for j in range(nodes + 1):
+            wv[j] = 0.5 * vals[j] if j == 0 or j == nodes else vals[j]
         for k in range(nvar):
-            m[k] = grad[k] / e[k]
+            mk = grad[k] / e[k]
+            for j in range(nodes + 1):
+                r[k, j] = 1.0 / (ss[j] + (u + d[k])) - mk
         for k in range(nvar):
+            mk = grad[k] / e[k]
             for l in range(k, nvar):
                 acc = 0.0
                 for j in range(nodes + 1):
-                    rk = 1.0 / (ss[j] + (u + d[k]))
-                    rl = 1.0 / (ss[j] + (u + d[l]))
-                    w = (vals[j] * (rk - m[k]) * (rl - m[l])).real
-                    if k == l:
-                        w += (vals[j] * rk * rk).real / e[k]
-                    if j == 0 or j == nodes:
-                        w *= 0.5
-                    acc += w
+                    acc += (wv[j] * r[k, j] * r[l, j]).real
+                if k == l:
+                    # the second derivative of (s - c_k)^(-e_k) adds
+                    # e_k (s - c_k)^-2 / e_k^2 = (r_k + m_k)^2 / e_k
+                    for j in range(nodes + 1):
+                        rk = r[k, j] + mk
+                        acc += (wv[j] * rk * rk).real / e[k]
                 v = e[k] * e[l] * acc * h / total
                 hess[k, l] = v
                 hess[l, k] = v
