@@ -261,7 +261,44 @@ def _contour_everywhere(fa, fb):
     return bool(np.all((fa == 0.5) | (fb - fa == 0.5)))
 
 
+@functools.lru_cache(maxsize=256)
+def _strips_for(a, b, n):
+    """The process-wide strip table the series uses for these parameters."""
+    return _strip_cache.table(_strip_cache.parts_for(a, b, n))
+
+
+def _run_single(a, b, x, nder, method):
+    """The common single call (Python numbers ``a``, ``b``, one 1-D float64
+    array ``x``, a contour-eligible ``a = 1/2`` or ``b - a = 1/2``, so no
+    isotropic rows) with less Python around the kernel: the result of
+    :func:`_run`, or ``None`` where the general path must decide (bad input,
+    infinite or NaN eigenvalues, a result short of full accuracy)."""
+    if not (type(a) in (float, int) and type(b) in (float, int)
+            and type(x) is np.ndarray and x.ndim == 1
+            and x.dtype == np.float64 and x.flags.c_contiguous
+            and x.flags.writeable and method in ("auto", "contour")):
+        return None
+    a = float(a)
+    b = float(b)
+    if not (a == 0.5 or b - a == 0.5):
+        return None
+    n = x.shape[0]
+    if n == 0:
+        return None
+    _check_b_scalar(a, b, n)
+    clean, v, g, h, e, used = _dispatch.evaluate_clean(
+        a, b, x, nder, _METHODS[method], _RTOL, _MAX_WORK,
+        _strips_for(a, b, n))
+    if not clean:
+        return None
+    return (np.array([v]), 1.0, g[None], h[None], np.array([e]),
+            np.array([used]), (), n)
+
+
 def _run(a, b, x, nder, method):
+    single = _run_single(a, b, x, nder, method)
+    if single is not None:
+        return single
     code = _method_code(method)
     fa, fb, fx, lead, n = _prepare(a, b, x)
     # the isotropic method can only help where the contour does not apply
@@ -286,7 +323,7 @@ def _run(a, b, x, nder, method):
         first = _isotropic_first(fa, fb, safe_x) if iso_possible else None
         kx = safe_x if first is None else np.where(first[:, None], 0.0,
                                                    safe_x)
-        strips = _strip_cache.table(_strip_cache.parts_for(fa[0], fb[0], n))
+        strips = _strips_for(float(fa[0]), float(fb[0]), n)
         out = _dispatch.evaluate_batch(fa, fb, kx, nder, code, _RTOL,
                                        _MAX_WORK, strips)
     logF, grad, hess, err, status, used = out

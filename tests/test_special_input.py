@@ -10,10 +10,12 @@ import pytest
 from bingham.special import (
     AccuracyWarning,
     grad_log_hyp1f1,
+    hess_log_hyp1f1,
     hyp1f1,
     log_hyp1f1,
     log_normalizer,
     log_normalizer_eigvals,
+    value_and_grad_log_hyp1f1,
 )
 
 
@@ -84,6 +86,38 @@ def test_infinite_concentrations():
     assert log_hyp1f1(0.5, 1.5, [-np.inf]) == -np.inf
     assert log_hyp1f1(0.5, 2.5, [np.inf, -np.inf]) == np.inf
     assert hyp1f1(0.5, 1.5, [-np.inf]) == 0.0
+
+
+@pytest.mark.parametrize("a,b,x", [
+    (0.5, 1.5, [3.0, 1.0, -2.0]),
+    (0.5, 32.0, list(np.linspace(-20.0, 20.0, 64))),
+    (1.5, 2.0, [40.0, -3.0, 7.0, 0.0]),      # b - a = 1/2: Kummer
+    (0.5, 2.0, [1e5, -1e5, 3.0]),
+])
+def test_single_input_path_matches_the_batch_path(a, b, x):
+    """One 1-D float64 array takes a shorter path around the kernel; it must
+    give exactly what the same row gives inside a batch."""
+    x = np.array(x)
+    v1, g1 = value_and_grad_log_hyp1f1(a, b, x)
+    v2, g2 = value_and_grad_log_hyp1f1(a, b, np.stack([x, x]))
+    assert v1 == v2[0] and v1 == v2[1]
+    np.testing.assert_array_equal(g1, g2[0])
+    h1 = hess_log_hyp1f1(a, b, x)
+    np.testing.assert_array_equal(h1, hess_log_hyp1f1(a, b, x[None])[0])
+    e1 = log_hyp1f1(a, b, x, return_error=True)[1]
+    assert e1 == log_hyp1f1(a, b, x[None], return_error=True)[1][0]
+
+
+def test_single_input_path_leaves_special_inputs_to_the_general_one():
+    assert np.isnan(log_hyp1f1(0.5, 1.5, np.array([np.nan, 1.0])))
+    assert np.isnan(grad_log_hyp1f1(0.5, 1.5, np.array([np.nan, 1.0]))).all()
+    assert log_hyp1f1(0.5, 1.5, np.array([np.inf, 1.0])) == np.inf
+    assert log_hyp1f1(0.5, 1.5, np.array([-np.inf, 1.0])) == -np.inf
+    assert np.isnan(grad_log_hyp1f1(0.5, 1.5, np.array([-np.inf, 1.0]))).all()
+    with pytest.raises(ValueError, match="contour"):
+        log_hyp1f1(1.0, 3.0, np.array([1.0, 2.0]), method="contour")
+    with pytest.raises(ValueError, match="b="):
+        log_hyp1f1(0.5, -1.0, np.array([1.0]))
 
 
 @pytest.mark.parametrize("k,p,x,certified", [

@@ -1154,3 +1154,29 @@ def evaluate_batch(a, b, x, nder, method, rtol, max_pairs, strips):
         if nder >= 2:
             hess[r, :, :] = h
     return logF, grad, hess, err, status, used
+
+
+@jit
+def evaluate_clean(a, b, x, nder, method, rtol, max_pairs, strips):
+    """:func:`evaluate` for one input, for callers that handle only the
+    clean outcome themselves: returns ``(clean, logF, grad, hess, err,
+    used)`` where ``clean`` says that every eigenvalue is finite (none
+    infinite or NaN), the status is OK and no derivative asked for is NaN.
+    Otherwise nothing is promised and the caller takes its general path."""
+    n = x.shape[0]
+    for i in range(n):
+        if not math.isfinite(x[i]):
+            return False, np.nan, np.zeros(n), np.zeros((n, n)), np.nan, 0
+    v, g, h, e, st, u = evaluate(a, b, x, nder, method, rtol, max_pairs,
+                                 strips)
+    clean = st == OK
+    if nder >= 1:
+        for i in range(n):
+            if math.isnan(g[i]):
+                clean = False
+    if nder >= 2:
+        for i in range(n):
+            for j in range(n):
+                if math.isnan(h[i, j]):
+                    clean = False
+    return clean, v, g, h, e, u
