@@ -29,13 +29,31 @@ complement of ``span X``.
 
 The derivative ``d log F / d lam`` comes from the same integrals with the
 extra factor ``-(x + y)`` (``d log Pf = tr(A^-1 dA) / 2``), giving the
-gradient with respect to the tied eigenvalues (each ``1/m`` of it).
+gradient with respect to the tied eigenvalues (each ``1/m`` of it); the
+second derivative from the factor ``(x + y)^2`` (``d^2 log Pf = (tr(A^-1
+A'') - tr((A^-1 A')^2)) / 2``).
+
+The Hessian with respect to all ``p`` eigenvalues has, by symmetry, five
+distinct entries: ``alpha`` and ``beta`` on and off the diagonal of the
+tied block, ``gamma`` and ``delta`` in the zero block, ``eps`` across.
+Five linear equations fix them (:func:`isotropic_hessian`): the second
+derivative along ``lam``; the rows summing to 0 (the shift identity); and
+Muirhead's equation for ``F``,
+
+    y_i F_ii + (b - (p-1)/2 - y_i) F_i + 1/2 sum_{j != i} (y_i F_i - y_j F_j) / (y_i - y_j) = a F,
+
+at a tie ``y_i = y_j = c``, where the divided difference tends to ``F_i + c
+(F_ii - F_ij)``; divided by ``F`` it reads ``c (alpha + g^2) + c (m-1)/2
+(alpha - beta) + (b - c) g = a`` for a block of ``m`` at ``c`` with
+gradient ``g`` each, the other eigenvalues at 0.  The zero block is the
+same equation after the shift by ``-lam`` (which changes no derivative of
+``log F``): a block of ``p - m`` at ``-lam``.
 """
 import math
 
 import numpy as np
 
-__all__ = ["log_normalizer_isotropic"]
+__all__ = ["log_normalizer_isotropic", "isotropic_hessian"]
 
 
 def _tanh_sinh(level):
@@ -52,9 +70,10 @@ def _tanh_sinh(level):
     return u[keep], v[keep], w[keep]
 
 
-def _pfaffian_log(lam, q, alpha, beta, level, deriv):
+def _pfaffian_log(lam, q, alpha, beta, level, nder):
     """``log Z~`` (weight ``e^(-lam u) u^beta (1-u)^alpha`` on [0, 1], basis
-    scaled by ``s``) and its derivative in ``lam``; ``lam >= 0``."""
+    scaled by ``s``) and its first ``nder`` derivatives in ``lam`` (NaN
+    beyond); ``lam >= 0``."""
     u, v, wq = _tanh_sinh(level)
     s = max(1.0, lam / (beta + 1.0 + q))
     # outer variable y = u, inner t: x = y t, 1 - x = (1 - t) + t (1 - y)
@@ -69,37 +88,41 @@ def _pfaffian_log(lam, q, alpha, beta, level, deriv):
     nb = q + (q % 2)
     powers_t = u[None, :] ** np.arange(q)[:, None]    # (i, t)
     # inner integrals P_i(y) = int_0^1 w(y t) t^(i-1) dt  (and with -y(1+t))
-    P = (Wx * wq[None, :]) @ powers_t.T               # (y, i)
-    if deriv:
-        Pd = -((Wx * wq[None, :] * (1.0 + u[None, :])) @ powers_t.T) \
-            * u[:, None]
     sy = s * u
     base = wq * Wy * u                                 # outer weight * y
     pw = sy[:, None] ** np.arange(2 * q)[None, :]     # (y, power)
-    A = np.zeros((nb, nb))
-    dA = np.zeros((nb, nb))
-    for i in range(q):
-        for j in range(i + 1, q):
-            A[i, j] = np.sum(base * pw[:, i + j] * (P[:, i] - P[:, j]))
-            if deriv:
-                dA[i, j] = np.sum(base * pw[:, i + j] * (Pd[:, i] - Pd[:, j]))
-    if q % 2:
+    # the lam-derivatives of w(x) w(y) = ... e^(-lam (x + y)) bring down
+    # (-(x + y))^r, x + y = y (1 + t), and (-u)^r in the border
+    mats = []
+    for r in range(nder + 1):
+        P = ((Wx * wq[None, :] * (-(1.0 + u[None, :])) ** r) @ powers_t.T) \
+            * (u[:, None] ** r)                       # (y, i)
+        M = np.zeros((nb, nb))
         for i in range(q):
-            A[i, q] = np.sum(wq * Wy * pw[:, i])
-            if deriv:
-                dA[i, q] = np.sum(wq * Wy * pw[:, i] * (-u))
-    A = A - A.T
-    dA = dA - dA.T
+            for j in range(i + 1, q):
+                M[i, j] = np.sum(base * pw[:, i + j] * (P[:, i] - P[:, j]))
+        if q % 2:
+            for i in range(q):
+                M[i, q] = np.sum(wq * Wy * pw[:, i] * (-u) ** r)
+        mats.append(M - M.T)
+    A = mats[0]
     sign, logdet = np.linalg.slogdet(A)
     if sign == 0 or not np.isfinite(logdet):
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     # each of the q factors carries e^ref; the basis scale contributes
     # s^(q(q-1)/2) to the Pfaffian
     logZ = (math.lgamma(q + 1) + 0.5 * logdet + q * ref
             - 0.5 * q * (q - 1) * math.log(s))
-    # Pf(A)' / Pf(A) = tr(A^-1 A') / 2, for the bordered matrix too
-    dlogZ = 0.5 * float(np.trace(np.linalg.solve(A, dA))) if deriv else 0.0
-    return logZ, dlogZ
+    # Pf(A)' / Pf(A) = tr(A^-1 A') / 2 and (log Pf)'' = (tr(A^-1 A'') -
+    # tr((A^-1 A')^2)) / 2, for the bordered matrix too
+    d1 = d2 = np.nan
+    if nder >= 1:
+        M1 = np.linalg.solve(A, mats[1])
+        d1 = 0.5 * float(np.trace(M1))
+    if nder >= 2:
+        d2 = 0.5 * float(np.trace(np.linalg.solve(A, mats[2]))
+                         - np.sum(M1 * M1.T))
+    return logZ, d1, d2
 
 
 def _log_selberg(q, alpha, beta):
@@ -132,8 +155,9 @@ def _reduce(lam, k, m, p):
     return -lam, p - k, m, lam * m, float(m), -1.0
 
 
-def log_normalizer_isotropic(lam, k, m, p, *, deriv=True):
-    """``(log F, d log F / d lam, error)`` for ``F = 1F1(k/2; p/2; lam 1_m)``.
+def log_normalizer_isotropic(lam, k, m, p, *, nder=1):
+    """``(log F, d log F / d lam, d^2 log F / d lam^2, error)`` for ``F =
+    1F1(k/2; p/2; lam 1_m)``; derivatives beyond ``nder`` are NaN.
 
     ``error`` estimates the absolute error of ``log F`` (change between two
     quadrature levels plus rounding).  Valid for any real ``lam``; ``q =
@@ -141,10 +165,17 @@ def log_normalizer_isotropic(lam, k, m, p, *, deriv=True):
     """
     lam2, k2, m2, shift, dshift, dsign = _reduce(float(lam), k, m, p)
     q, alpha, beta = _jacobi_parameters(k2, m2, p)
+    nan = float("nan")
     if q == 0 or lam2 == 0.0:
-        # nothing to integrate: F' = 1, d log F'/d lam = E[sum c] = k m / p
+        # nothing to integrate (q = 0: F' = 1 for every lam), or lam = 0:
+        # d log F'/d lam = E[sum c] = k m / p and the second derivative is
+        # Var(sum c) = 2 k m (p - k)(p - m) / (p^2 (p - 1)(p + 2))
         d = dshift + dsign * (k2 * m2 / p)
-        return shift, d, 0.0
+        d2 = 0.0 if q == 0 or p < 2 else \
+            2.0 * k2 * m2 * (p - k2) * (p - m2) / (p * p * (p - 1.0)
+                                                   * (p + 2.0))
+        return (shift, d if nder >= 1 else nan, d2 if nder >= 2 else nan,
+                0.0)
     if lam2 >= 0:
         # variable u = 1 - c: weight e^(lam) e^(-lam u) u^beta (1-u)^alpha
         a_, b_, lead = alpha, beta, lam2 * q
@@ -159,16 +190,54 @@ def log_normalizer_isotropic(lam, k, m, p, *, deriv=True):
     z0 = _log_selberg(q, a_, b_)
     prev = None
     for level in (6, 7, 8):
-        z1, d1 = _pfaffian_log(rate, q, a_, b_, level, deriv)
+        z1, d1, d2 = _pfaffian_log(rate, q, a_, b_, level, nder)
         logF = lead + z1 - z0
-        # d/d lam2 of log Z~(rate): rate = |lam2|, hence the sign
+        # d/d lam2 of log Z~(rate): rate = |lam2|, hence the sign (the
+        # second derivative has none)
         dlog = dlead + (d1 if lam2 >= 0 else -d1)
         floor = 1e-14 * (abs(logF) + q * abs(lam2) + 1.0)
         if prev is not None:
-            err = abs(logF - prev[0]) + floor
+            err = abs(logF - prev) + floor
             if err <= 1e-12 * max(1.0, abs(logF)) or level == 8:
                 break
-        prev = (logF, dlog)
+        prev = logF
     if not np.isfinite(logF):
-        return np.nan, np.nan, np.inf
-    return shift + logF, dshift + dsign * dlog, err
+        return np.nan, np.nan, np.nan, np.inf
+    return shift + logF, dshift + dsign * dlog, d2, err
+
+
+def isotropic_hessian(lam, k, m, p, d1, d2):
+    """The five distinct entries ``(alpha, beta, gamma, delta, eps)`` of the
+    Hessian of ``log 1F1(k/2; p/2; x)`` in all ``p`` eigenvalues at ``x =
+    (lam 1_m, 0_(p-m))``, ``lam != 0``, from ``d1`` and ``d2``, the first two
+    derivatives of ``log F`` along ``lam`` (see the module documentation).
+    Entries of a block that does not exist are NaN."""
+    a, b = 0.5 * k, 0.5 * p
+    nan = float("nan")
+    mz = p - m
+    g = d1 / m
+    gz = (k - d1) / mz if mz > 0 else nan
+    # tied block: c (m+1)/2 alpha - c (m-1)/2 beta = a - c g^2 - (b - c) g,
+    # m alpha + m (m-1) beta = d2
+    c = lam
+    rt = a - c * g * g - (b - c) * g
+    if m == 1:
+        alpha, beta = d2, nan
+    else:
+        alpha, beta = np.linalg.solve(
+            [[c * (m + 1) / 2.0, -c * (m - 1) / 2.0],
+             [float(m), float(m * (m - 1))]], [rt, d2])
+    if mz == 0:
+        return alpha, beta, nan, nan, nan
+    # across: the tied rows sum to 0, m alpha + m (m-1) beta = d2
+    eps = -d2 / (m * mz)
+    # zero block, as a block of mz at -lam: gamma + (mz-1) delta = -m eps
+    # (its rows sum to 0) and Muirhead's equation as above
+    c = -lam
+    rz = a - c * gz * gz - (b - c) * gz
+    if mz == 1:
+        return alpha, beta, -m * eps, nan, eps
+    gamma, delta = np.linalg.solve(
+        [[c * (mz + 1) / 2.0, -c * (mz - 1) / 2.0],
+         [1.0, float(mz - 1)]], [rz, -m * eps])
+    return alpha, beta, gamma, delta, eps

@@ -69,9 +69,12 @@ Methods
     concentration: the Haar expectation reduces to the ``min(k, m)``
     principal angles (a Jacobi ensemble), whose integral de Bruijn's formula
     turns into a Pfaffian of two-dimensional integrals, computed by
-    tanh-sinh quadrature (see :mod:`bingham._isotropic`).  Value and
-    gradient (no Hessian); up to 6 principal angles.  Its error estimate is
-    the change between two quadrature levels.
+    tanh-sinh quadrature (see :mod:`bingham._isotropic`).  Value, gradient
+    and Hessian (from the second derivative along ``lam``, the shift
+    identity and Muirhead's equation at the tie: measured against the
+    contour and the series, 1e-15 to 1e-13 relative, 1.3e-10 at p = 4096);
+    up to 6 principal angles.  Its error estimate is the change between two
+    quadrature levels.
 ``"auto"``
     The contour where it applies, the series elsewhere; where the series
     would exceed its work budget, the holonomic method if it applies, the
@@ -435,7 +438,7 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
     concentration (``a = k/2``, ``b = p/2``, one repeated nonzero eigenvalue)
     and that the kernels could not evaluate to full accuracy (or all of them
     when ``forced``) by the exact Pfaffian method of
-    :mod:`bingham._isotropic`.  Its Hessian is not available (NaN)."""
+    :mod:`bingham._isotropic` (value, gradient and Hessian)."""
     # only rows the kernels did not finish to full accuracy (or forced)
     todo = (status & ~_dispatch.NEGATIVE) != _dispatch.OK
     todo |= ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
@@ -469,8 +472,8 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
                     f"{_ISOTROPIC_MAX_ANGLES} principal angles (min(k, m) after "
                     f"reduction), got {angles}")
             continue
-        v, d, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
-                                                      deriv=nder >= 1)
+        v, d, d2, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
+                                                          nder=nder)
         if not (e < err[r]) and not row_forced and not lost:
             continue
         logF[r] = v
@@ -482,7 +485,14 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
             rest = (k - d) / (p - m) if p > m else np.nan
             grad[r] = np.where(row != 0.0, d / m, rest)
         if nder >= 2:
-            hess[r] = np.nan
+            al, be, ga, de, ep = _isotropic.isotropic_hessian(lam, k, m, p,
+                                                               d, d2)
+            tied = row != 0.0
+            both = tied[:, None] & tied[None, :]
+            none = ~tied[:, None] & ~tied[None, :]
+            H = np.where(both, be, np.where(none, de, ep))
+            np.fill_diagonal(H, np.where(tied, al, ga))
+            hess[r] = H
 
 
 def _shape(values, lead):

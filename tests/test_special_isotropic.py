@@ -27,7 +27,7 @@ def test_value_and_gradient_against_exact_methods(k, p, m, lam):
     exact = "contour" if (k == 1 or k == p - 1 or m == 1) else "series"
     ref, ref_err = special.log_hyp1f1(k / 2, p / 2, x, method=exact,
                                       return_error=True)
-    v, d, err = log_normalizer_isotropic(lam, k, m, p)
+    v, d, _, err = log_normalizer_isotropic(lam, k, m, p)
     true = abs(v - ref)
     assert true <= 1e-12 * max(1.0, abs(ref)) + ref_err
     assert err >= true - ref_err           # the estimate covers the error
@@ -78,10 +78,57 @@ def test_shift_identity_at_high_concentration():
     np.testing.assert_allclose(v1 + 60.0 * k, v0, rtol=1e-12)
 
 
-def test_hessian_is_not_available_and_says_so():
-    with pytest.warns(special.AccuracyWarning, match="derivatives"):
-        H = special.hess_log_hyp1f1(2.5, 5.0, np.full(5, 20.0))
-    assert np.isnan(H).all()
+HESSIAN_SERIES = [  # (k, p, x): moderate concentration, the series is exact
+    (2, 6, [3.0, 3.0, 3.0]), (2, 6, [3.0, 3.0, 3.0, 0.0, 0.0, 0.0]),
+    (3, 8, [2.0, 2.0, 0.0, 0.0, 0.0]), (2, 5, [-4.0, -4.0, 0.0, 0.0]),
+    (2, 7, [1.5, 1.5, 1.5, 1.5, 0.0]), (1, 5, [2.0, 2.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("k, p, x", HESSIAN_SERIES)
+def test_hessian_against_the_series(k, p, x):
+    """Moderate concentration: the series' Hessian is exact; the isotropic
+    one comes from the second derivative along lam, the shift identity and
+    Muirhead's equation at the tie."""
+    x = np.array(x)
+    Hi = special.hess_log_hyp1f1(k / 2, p / 2, x, method="isotropic")
+    Hs = special.hess_log_hyp1f1(k / 2, p / 2, x, method="series")
+    np.testing.assert_allclose(Hi, Hs, rtol=0, atol=1e-12 * np.abs(Hs).max())
+
+
+@pytest.mark.parametrize("k, p, m, lam", [
+    (1, 6, 3, 200.0), (1, 6, 3, -200.0), (5, 6, 3, 300.0), (3, 4, 2, 80.0),
+    (1, 10, 4, 1e3), (9, 10, 4, -1e4), (1, 10, 4, 1e5), (1, 4096, 16, 100.0),
+])
+def test_hessian_against_the_contour_at_large_concentration(k, p, m, lam):
+    """k = 1 and k = p - 1: the contour's Hessian is exact at any
+    concentration.  Rows of the full Hessian sum to 0 and it is positive
+    semi-definite."""
+    n = min(p, m + 3)
+    x = np.r_[np.full(m, lam), np.zeros(n - m)]
+    Hi = special.hess_log_hyp1f1(k / 2, p / 2, x, method="isotropic")
+    Hc = special.hess_log_hyp1f1(k / 2, p / 2, x, method="contour")
+    np.testing.assert_allclose(Hi, Hc, rtol=0, atol=1e-9 * np.abs(Hc).max())
+    if n == p:
+        np.testing.assert_allclose(Hi.sum(axis=1), 0.0,
+                                   atol=1e-12 * np.abs(Hi).max())
+    assert np.linalg.eigvalsh(Hi).min() >= -1e-12 * np.abs(Hi).max()
+
+
+def test_auto_hessian_of_a_concentrated_isotropic_input():
+    # k = 5, p = 10, five eigenvalues 20: the series cannot finish, auto
+    # takes the isotropic method, now with its Hessian
+    x = np.full(5, 20.0)
+    assert special.explain(2.5, 5.0, x)["method"] == "isotropic"
+    H = special.hess_log_hyp1f1(2.5, 5.0, x)
+    assert np.isfinite(H).all()
+    np.testing.assert_allclose(H, H.T, rtol=0, atol=0)
+    # its sum along the tie is the second derivative along lam, which a
+    # central difference of the exact gradient along lam confirms
+    step = 1e-3
+    up = special.grad_log_hyp1f1(2.5, 5.0, x + step).sum()
+    down = special.grad_log_hyp1f1(2.5, 5.0, x - step).sum()
+    np.testing.assert_allclose(H.sum(), (up - down) / (2 * step), rtol=1e-6)
 
 
 def test_many_angles_are_refused_or_flagged():
