@@ -95,7 +95,10 @@ def test_holonomic_negative_eigenvalues_through_kummer():
     # a tie across the top-k boundary at large concentration
     (1.0, 2.0, [500.0, 200.0, 200.0]),
     (1.0, 2.0, [500.0, -100.0]),  # ... of the implicit zeros
-    (1.0, 3.0, [5.0, 5.0 + 1e-9, 3.0]),  # a near tie (neither split nor not)
+    # a near tie together with exact ones (the implicit zeros), and a near
+    # group of three
+    (1.0, 3.0, [5.0, 5.0 + 1e-9, 3.0]),
+    (1.0, 3.0, [5.0, 5.0 + 1e-9, 5.0 + 2e-9, 3.0, 1.0, 0.0]),
     (0.7, 2.0, [5.0, -1.0]),  # mixed signs, not the Bingham case
     (1.0, 8.0, list(np.arange(1.0, 8.0))),  # too many variables
 ])
@@ -336,6 +339,69 @@ def test_auto_uses_the_split_for_ties_beyond_the_series():
     g = quiet(grad_log_hyp1f1, 0.5 * k, 0.5 * p, full)
     assert g[0] == g[1] and g[5] == g[6] == g[7]
     assert abs(g.sum() - k) <= 1e-8
+    lap, le = quiet(log_hyp1f1, 0.5 * k, 0.5 * p, x, method="laplace",
+                    return_error=True)
+    assert abs(info["logF"] - lap) <= le
+
+
+# ---- near ties: pairs closer than 1e-4 of the range -------------------------
+
+NEAR_SERIES = [  # (k, p, x): moderate concentration, the series is exact
+    (2, 6, [9.0, 6.0004, 6.0, 4.0, 1.5, 0.0]),
+    (2, 6, [9.0, 8.9995, 6.0, 4.0, 1.5, 0.0]),
+    (2, 6, [9.0, 6.0004, 6.0, 4.0, 1.5]),          # the implicit zero
+    (2, 7, [9.0, 6.0004, 6.0, 4.0, 4.0002, 1.5, 0.0]),  # two pairs
+    (2, 5, [30.0, 20.002, 20.0, 10.0, 0.0]),       # across the top-k boundary
+]
+
+
+@pytest.mark.parametrize("k,p,x", NEAR_SERIES)
+def test_near_ties_against_the_series(k, p, x):
+    """A near pair is split symmetrically about its mean, and the polynomial
+    in the split squared is evaluated at its actual half gap: value within
+    the estimate, gradient and Hessian (parts even and odd under the swap of
+    the pair) against the series."""
+    x = np.array(x)
+    a, b = 0.5 * k, 0.5 * p
+    h, eh = quiet(log_hyp1f1, a, b, x, method="holonomic", return_error=True)
+    s, es = log_hyp1f1(a, b, x, method="series", return_error=True)
+    assert abs(h - s) <= eh + es and eh <= 1e-7 * abs(s)
+    gh = quiet(grad_log_hyp1f1, a, b, x, method="holonomic")
+    gs = grad_log_hyp1f1(a, b, x, method="series")
+    np.testing.assert_allclose(gh, gs, rtol=0, atol=1e-10)
+    hh = quiet(hess_log_hyp1f1, a, b, x, method="holonomic")
+    hs = hess_log_hyp1f1(a, b, x, method="series")
+    np.testing.assert_allclose(hh, hs, rtol=0, atol=1e-7 * np.abs(hs).max())
+
+
+@pytest.mark.parametrize("k,p,x", [
+    (1, 6, [90.0, 60.004, 60.0, 40.0, 15.0, 0.0]),
+    (5, 6, [90.0, 60.004, 60.0, 40.0, 15.0, 0.0]),
+    (1, 6, [900.0, 600.04, 600.0, 400.0, 150.0, 0.0]),
+    (7, 8, [-300.0, 120.0, 80.0, 80.006, 40.0, 10.0, 0.0, 250.0]),
+])
+def test_near_ties_against_the_contour_at_large_concentration(k, p, x):
+    a, b = 0.5 * k, 0.5 * p
+    h, eh = quiet(log_hyp1f1, a, b, x, method="holonomic", return_error=True)
+    c, ec = log_hyp1f1(a, b, x, method="contour", return_error=True)
+    assert abs(h - c) <= eh + ec and eh <= 1e-7 * abs(c)
+    gh = quiet(grad_log_hyp1f1, a, b, x, method="holonomic")
+    gc = grad_log_hyp1f1(a, b, x, method="contour")
+    np.testing.assert_allclose(gh, gc, rtol=0, atol=1e-9)
+    hh = quiet(hess_log_hyp1f1, a, b, x, method="holonomic")
+    hc = hess_log_hyp1f1(a, b, x, method="contour")
+    np.testing.assert_allclose(hh, hc, rtol=0, atol=1e-8)
+
+
+def test_auto_uses_the_split_for_a_near_tie_beyond_the_series():
+    """k = 3, p = 8, two eigenvalues 3e-5 of the range apart, beyond the
+    series' budget: "auto" takes the split method (it used to fall back to
+    Laplace, which is off by 0.075 here)."""
+    k, p = 3, 8
+    x = 10.0 * np.array([9.0, 6.0004, 6.0, 4.0, 1.5, 0.0, -2.0, -5.0])
+    info = quiet(explain, 0.5 * k, 0.5 * p, x)
+    assert info["method"] == "holonomic"
+    assert info["error"] <= 1e-8 * abs(info["logF"])
     lap, le = quiet(log_hyp1f1, 0.5 * k, 0.5 * p, x, method="laplace",
                     return_error=True)
     assert abs(info["logF"] - lap) <= le

@@ -750,13 +750,15 @@ TIE_STRADDLE = 0.5
 
 @jit
 def _tie_groups(f):
-    """Group labels of the eigenvalues ``f`` (equal values share one) and
-    the smallest gap between distinct values; ``gap = 0`` when two values
-    are distinct but closer than ``HGM_MIN_GAP`` (relative), where neither
-    splitting nor the plain method applies."""
+    """Group the eigenvalues ``f``: equal values share a label, and so do
+    two distinct values closer than ``HGM_MIN_GAP`` of the range (a near
+    tie, where the plain method does not apply).  Returns ``(label, gap,
+    near)``: ``gap`` is the smallest gap between groups and ``near[g]`` says
+    that group ``g`` holds distinct values."""
     p = f.shape[0]
     order = np.argsort(f)
     label = np.zeros(p, np.int64)
+    near = np.zeros(p, np.bool_)
     width = f[order[p - 1]] - f[order[0]]
     gap = np.inf
     g = 0
@@ -764,11 +766,48 @@ def _tie_groups(f):
         d = f[order[t]] - f[order[t - 1]]
         if d > 0.0:
             if d < HGM_MIN_GAP * width:
-                return label, 0.0
-            gap = min(gap, d)
-            g += 1
+                near[g] = True
+            else:
+                gap = min(gap, d)
+                g += 1
         label[order[t]] = g
-    return label, gap
+    return label, gap, near[:g + 1]
+
+
+@jit
+def _lagrange_weights(J, target, skip):
+    """Weights of the polynomial through the points ``s_j = (j + 1)^2``,
+    ``j < J - skip`` (the others get 0), evaluated at ``target``."""
+    w = np.zeros(J)
+    for j in range(J - skip):
+        sj = (j + 1.0) ** 2
+        w[j] = 1.0
+        for i in range(J - skip):
+            if i != j:
+                si = (i + 1.0) ** 2
+                w[j] *= (target - si) / (sj - si)
+    return w
+
+
+@jit
+def _split_pairs_parts(partner, scale, g, h, nder, even_g, odd_g, even_h,
+                       odd_h):
+    """Even and odd parts of the gradient and Hessian under the reflection
+    that swaps each near pair (``partner[i]``, ``i`` itself when unpaired),
+    the odd parts divided by ``scale`` (the split): both are then even
+    functions of the split."""
+    p = partner.shape[0]
+    if nder >= 1:
+        for i in range(p):
+            r = g[partner[i]]
+            even_g[i] = 0.5 * (g[i] + r)
+            odd_g[i] = 0.5 * (g[i] - r) / scale
+    if nder >= 2:
+        for i in range(p):
+            for l in range(p):
+                r = h[partner[i], partner[l]]
+                even_h[i, l] = 0.5 * (h[i, l] + r)
+                odd_h[i, l] = 0.5 * (h[i, l] - r) / scale
 
 
 @jit
@@ -808,7 +847,9 @@ def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
 @jit
 def _holonomic_ties(k, p, x, nder):
     """The shifted holonomic method on a Bingham spectrum with ties (equal
-    eigenvalues, including several implicit zeros), by splitting them.
+    eigenvalues, including several implicit zeros) or near ties (pairs of
+    eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
+    them.
 
     ``F`` is symmetric, so moving the members of each tied group apart by
     ``delta (j - (m - 1)/2)``, ``j = 0..m-1``, gives a function of ``delta``
@@ -816,9 +857,15 @@ def _holonomic_ties(k, p, x, nder):
     log is evaluated at ``TIE_POINTS`` multiples of ``delta`` and
     extrapolated to 0 in ``delta^2`` (Richardson); the gradient and the
     Hessian are first averaged over the permutations of each group (also
-    even in ``delta``), then extrapolated the same way.  The error estimate
-    is the change from one fewer point plus the methods' own estimates
-    times the extrapolation's amplification.
+    even in ``delta``), then extrapolated the same way.  A near pair is
+    moved apart symmetrically about its mean in the same way, and the
+    polynomial in ``delta^2`` is evaluated at its actual half gap instead of
+    0; its derivatives are split into parts even and odd under the swap of
+    the pair (the odd part, divided by ``delta``, is even) and both parts
+    interpolated.  Near pairs together with exact ties, and near groups of
+    more than two, are refused.  The error estimate is the change from one
+    fewer point plus the methods' own estimates times the extrapolation's
+    amplification.
     """
     n = x.shape[0]
     grad = np.zeros(n)
@@ -827,13 +874,9 @@ def _holonomic_ties(k, p, x, nder):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     f = np.zeros(p)
     f[:n] = x
-    label, gap = _tie_groups(f)
+    label, gap, near = _tie_groups(f)
     ngroups = label.max() + 1
     if ngroups == p or ngroups < 2 or not (gap > 0.0):
-        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    if ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0):
-        # one repeated nonzero eigenvalue: the isotropic method's case
-        # (exact and far cheaper, bingham._isotropic)
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     size = np.zeros(ngroups, np.int64)
     offs = np.zeros(p)
@@ -841,8 +884,42 @@ def _holonomic_ties(k, p, x, nder):
         offs[i] = size[label[i]]
         size[label[i]] += 1
     big = size.max()
-    for i in range(p):
-        offs[i] -= 0.5 * (size[label[i]] - 1)
+    nnear = 0
+    for gr in range(ngroups):
+        if near[gr]:
+            nnear += 1
+            if size[gr] != 2:
+                return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    exact = 0
+    for gr in range(ngroups):
+        if size[gr] > 1 and not near[gr]:
+            exact += 1
+    if nnear > 0 and exact > 0:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    if nnear == 0 and ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0):
+        # one repeated nonzero eigenvalue: the isotropic method's case
+        # (exact and far cheaper, bingham._isotropic)
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    # the split pattern: j - (m - 1)/2 in a tied group; a near pair at its
+    # mean +- half its gap, in units of the largest near gap (so that the
+    # pattern at split 1 is the given spectrum)
+    partner = np.arange(p)
+    base = f.copy()
+    unit = 0.0
+    if nnear > 0:
+        for i in range(p):
+            for l in range(p):
+                if l != i and label[l] == label[i]:
+                    partner[i] = l
+                    unit = max(unit, abs(f[i] - f[l]))
+        for i in range(p):
+            l = partner[i]
+            if l != i:
+                base[i] = 0.5 * (f[i] + f[l])
+                offs[i] = 0.5 * (f[i] - f[l]) / unit
+    else:
+        for i in range(p):
+            offs[i] -= 0.5 * (size[label[i]] - 1)
     # the system is ill-conditioned near ties, and its error estimate
     # unreliable below a relative gap of about 1e-2: the split stays above
     # TIE_MIN_SPLIT of the range
@@ -861,62 +938,53 @@ def _holonomic_ties(k, p, x, nder):
         delta = min(delta, TIE_STRADDLE / (J * 0.5 * (size[top] - 1)))
         if delta < TIE_MIN_SPLIT * width:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    # where the polynomial in s = (split / delta)^2 is wanted
+    target = (unit / delta) ** 2 if nnear > 0 else 0.0
     vals = np.zeros(J)
     errs = np.zeros(J)
     gs = np.zeros((J, p))
     hs = np.zeros((J, p, p))
+    go = np.zeros((J, p))
+    ho = np.zeros((J, p, p))
     y = np.empty(p)
     for j in range(J):
+        split = (j + 1.0) * delta
         for i in range(p):
-            y[i] = f[i] + (j + 1.0) * delta * offs[i]
+            y[i] = base[i] + split * offs[i]
         v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
         if st != OK:
             return np.nan, grad, hess, np.inf, st
         vals[j] = v
         errs[j] = e
-        if nder >= 1:
+        if nnear > 0:
+            _split_pairs_parts(partner, split, g, h, nder, gs[j], go[j],
+                               hs[j], ho[j])
+        elif nder >= 1:
             _average_over_groups(label, ngroups, g, h, nder, gs[j], hs[j])
-    # Lagrange extrapolation to 0 in s = (j delta)^2, with all J points and
-    # with the first J - 1 (for the error estimate)
-    w = np.zeros(J)
-    w1 = np.zeros(J)
-    for j in range(J):
-        sj = (j + 1.0) ** 2
-        w[j] = 1.0
-        w1[j] = 1.0
-        for i in range(J):
-            if i != j:
-                si = (i + 1.0) ** 2
-                w[j] *= si / (si - sj)
-                if i < J - 1:
-                    w1[j] *= si / (si - sj)
-    w1[J - 1] = 0.0
+    # Lagrange interpolation in s = (j delta)^2 at the target, with all J
+    # points, with the first J - 1 (for the error estimate) and J - 2 (to
+    # see that it converges)
+    w = _lagrange_weights(J, target, 0)
+    w1 = _lagrange_weights(J, target, 1)
+    w2 = _lagrange_weights(J, target, 2)
     logF = 0.0
     coarse = 0.0
+    coarser = 0.0
     noise = 0.0
     for j in range(J):
         logF += w[j] * vals[j]
         coarse += w1[j] * vals[j]
+        coarser += w2[j] * vals[j]
         noise += abs(w[j]) * errs[j]
+    # the odd parts (near pairs) come back times the split at the target
+    ref = unit if nnear > 0 else 0.0
     for i in range(n):
         for j in range(J):
-            grad[i] += w[j] * gs[j, i]
-        for l in range(n):
-            for j in range(J):
-                hess[i, l] += w[j] * hs[j, i, l]
-    # the extrapolation must be converging: the last change below the one
-    # before (from J - 2 points)
-    w2 = np.zeros(J)
-    for j in range(J - 2):
-        sj = (j + 1.0) ** 2
-        w2[j] = 1.0
-        for i in range(J - 2):
-            if i != j:
-                si = (i + 1.0) ** 2
-                w2[j] *= si / (si - sj)
-    coarser = 0.0
-    for j in range(J):
-        coarser += w2[j] * vals[j]
+            grad[i] += w[j] * (gs[j, i] + ref * go[j, i])
+        if nder >= 2:
+            for l in range(n):
+                for j in range(J):
+                    hess[i, l] += w[j] * (hs[j, i, l] + ref * ho[j, i, l])
     if not abs(logF - coarse) < abs(coarse - coarser):
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
     err = TIE_MARGIN * (abs(logF - coarse) + noise)

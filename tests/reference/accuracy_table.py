@@ -136,6 +136,14 @@ def holonomic_rows():
         ("k=8, p=9, x=[120, 60, -120, -80, 60, 20, 120, 60, 80] (ties)", 4.0,
          4.5, [120.0, 60.0, -120.0, -80.0, 60.0, 20.0, 120.0, 60.0, 80.0],
          "contour"),
+        # near ties (closer than 1e-4 of the range), split and interpolated
+        ("k=2, p=7, x=[9, 6.0004, 6, 4, 4.0002, 1.5, 0] (two near pairs)",
+         1.0, 3.5, [9.0, 6.0004, 6.0, 4.0, 4.0002, 1.5, 0.0], "series"),
+        ("k=1, p=6, x=[900, 600.04, 600, 400, 150, 0] (near pair)", 0.5, 3.0,
+         [900.0, 600.04, 600.0, 400.0, 150.0, 0.0], "contour"),
+        ("k=7, p=8, x=[250, 120, 80.006, 80, 40, 10, 0, -300] (near pair)",
+         3.5, 4.0, [250.0, 120.0, 80.006, 80.0, 40.0, 10.0, 0.0, -300.0],
+         "contour"),
     ]
     worst = 0.0
     for name, a, b, x, exact in cases:
@@ -235,7 +243,13 @@ implicit zeros included; `p <= 10`) are split by four multiples of a small
 `delta`: reversing each tied group flips its sign); the change from three
 points, tripled, is the estimate.  Not across the k-th largest eigenvalue
 at large concentration: there the log varies on a scale of 1 in absolute
-terms, below the smallest split the system resolves.  For whole spectra in
+terms, below the smallest split the system resolves.  A pair of distinct
+eigenvalues closer than 1e-4 of the range (a near tie, where the system is
+too ill-conditioned to integrate directly) is split the same way about its
+mean and the polynomial evaluated at its actual half gap; the derivatives
+are split into parts even and odd under the swap of the pair (the odd part
+over the split is even) and both interpolated.  Not together with exact
+ties, nor for near groups of three or more.  For whole spectra in
 `p <= 10` it is also tried before the series' full budget, once the series
 centred at the midpoint of the eigenvalues has spent as long as the method
 would take without certifying its sum (k=3, p=10, eigenvalues 0, 2, .., 18
@@ -274,7 +288,8 @@ Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the holonomic
 method nor the isotropic method applies (whole spectra in `p > 12`, ties
 in `p = 11, 12`, ties across the k-th largest eigenvalue at large
-concentration, distinct eigenvalues closer than 1e-4 of their range), the
+concentration, near ties together with exact ones or in groups of three
+or more), the
 automatic choice falls back to the leading-order Laplace
 approximation with an `AccuracyWarning`.  It is not accurate to the
 library's standard; on spectra where the series still converges:
