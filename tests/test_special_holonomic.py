@@ -405,3 +405,41 @@ def test_auto_uses_the_split_for_a_near_tie_beyond_the_series():
     lap, le = quiet(log_hyp1f1, 0.5 * k, 0.5 * p, x, method="laplace",
                     return_error=True)
     assert abs(info["logF"] - lap) <= le
+
+
+# ---- Laplace with a tie across the k-th largest eigenvalue ----------------
+
+@pytest.mark.parametrize("k,p,base", [
+    (3, 4, [2.0, 1.0]), (4, 5, [3.0, 1.0, -1.0]), (2, 3, [1.0, 0.5]),
+])
+def test_laplace_across_the_kth_against_the_contour(k, p, base):
+    """k = p - 1 with a group of zeros split by the k-th largest: the
+    group's c-planes are integrated exactly, the rest is Gaussian.  The
+    error falls like 1/v and stays within the estimate; the gradient and
+    the Hessian (Beta covariance of the shares inside the group) to the same
+    order."""
+    a, b = 0.5 * k, 0.5 * p
+    errs = []
+    for v in (100.0, 1000.0, 10000.0):
+        x = np.array(base + [0.0] * (p - len(base))) * v
+        lap, le = quiet(log_hyp1f1, a, b, x, method="laplace",
+                        return_error=True)
+        c = log_hyp1f1(a, b, x, method="contour")
+        assert abs(lap - c) <= le and lap <= np.sort(x)[::-1][:k].sum()
+        errs.append(abs(lap - c))
+        gl = quiet(grad_log_hyp1f1, a, b, x, method="laplace")
+        gc = grad_log_hyp1f1(a, b, x, method="contour")
+        np.testing.assert_allclose(gl, gc, rtol=0, atol=10.0 / v)
+        hl = quiet(hess_log_hyp1f1, a, b, x, method="laplace")
+        hc = hess_log_hyp1f1(a, b, x, method="contour")
+        np.testing.assert_allclose(hl, hc, rtol=0, atol=10.0 / v)
+    assert errs[2] <= 0.02 * errs[0] + 1e-9
+
+
+@pytest.mark.parametrize("k,p,x", [(2, 5, [80.0, 40.0, 40.0]),
+                                   (2, 6, [80.0, 40.0, 40.0, 40.0])])
+def test_laplace_across_the_kth_against_the_series(k, p, x):
+    a, b = 0.5 * k, 0.5 * p
+    lap, le = quiet(log_hyp1f1, a, b, x, method="laplace", return_error=True)
+    s, se = log_hyp1f1(a, b, x, method="series", return_error=True)
+    assert abs(lap - s) <= le <= 0.13

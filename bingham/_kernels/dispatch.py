@@ -499,21 +499,30 @@ def _laplace_bingham(k, p, x, nder):
     """Leading-order Laplace approximation for large concentrations.
 
     With the full spectrum ``y_1 >= ... >= y_p`` (the given eigenvalues and
-    ``p - n`` zeros), the mass of the Bingham sits near the top-k eigenspace
-    and
+    ``p - n`` zeros) in groups of equal values ``v_G`` of multiplicity
+    ``m_G``, of which ``c_G`` are among the k largest, the mass of the
+    Bingham sits near the top-k eigenspace and
 
-        log F ~ log Gamma_k(p/2) - log Gamma_k(k/2) + sum_{i<=k} y_i
-                - 1/2 sum_{i<=k<j} log(y_i - y_j),
+        log F ~ log Gamma_k(p/2) - log Gamma_k(k/2) + sum_G c_G v_G
+                - 1/2 sum_{G != H} c_G (m_H - c_H) log(v_G - v_H)
+                + log Gamma_c(c/2) - log Gamma_c(m/2)   (c, m of a group
+                                                        across the k-th)
 
-    the Gaussian integral over the k (p - k) tangent directions.  The error
-    estimate is the size of the first correction, ``sum 1/(y_i - y_j)`` over
-    the same pairs (4 times the exact first-order term for k = 1).  The
-    result never exceeds the hard bound ``sum_{i<=k} y_i``; when a gap is
-    zero the bound itself is returned with the distance to the lower bound
-    ``k/p * tr`` as its error.
+    the Gaussian integral over the tangent directions that leave the top-k
+    eigenspace, and, when a group of equal eigenvalues holds both the k-th
+    and the (k+1)-th largest, the integral over the c-planes of its
+    eigenspace, which cost nothing.  That last factor is fixed by the
+    isotropic limit ``1F1(k/2; p/2; v P_m) ~ e^(k v) Gamma_k(p/2) /
+    Gamma_k(m/2) v^(-k (p-m)/2)`` (``P_m`` a rank-m projector, ``m > k``:
+    the density at 0 of a ``(p - m) x k`` block of a uniform frame times the
+    Gaussian integral); checked against the contour for k = p - 1 with a
+    split group of zeros, errors falling like 1/v.  The error estimate is
+    the size of the first correction, ``sum 1/(v_G - v_H)`` over the same
+    pairs (4 times the exact first-order term for k = 1).  The result never
+    exceeds the hard bound ``sum_{i<=k} y_i``.
     """
-    # the spectrum as distinct entries with multiplicities: the given
-    # eigenvalues and one group of p - n zeros (O(n^2) work, never O(p^2))
+    # the spectrum as groups of equal values with multiplicities: the given
+    # eigenvalues and one group of p - n zeros (O(n log n) work, never O(p))
     n = x.shape[0]
     vals = np.zeros(n + 1)
     mult = np.zeros(n + 1)
@@ -522,66 +531,86 @@ def _laplace_bingham(k, p, x, nder):
         mult[i] = 1.0
     mult[n] = p - n
     order = np.argsort(-vals)
-    cnt_top = np.zeros(n + 1)
-    left = float(k)
-    top = 0.0
-    tr = 0.0
+    group = np.zeros(n + 1, np.int64)
+    gv = np.zeros(n + 1)
+    gm = np.zeros(n + 1)
+    ng = 0
     for r in range(n + 1):
         e = order[r]
-        c = min(mult[e], left)
-        cnt_top[e] = c
+        if r == 0 or vals[e] != gv[ng - 1]:
+            gv[ng] = vals[e]
+            ng += 1
+        group[e] = ng - 1
+        gm[ng - 1] += mult[e]
+    ctop = np.zeros(ng)
+    left = float(k)
+    top = 0.0
+    for G in range(ng):
+        c = min(gm[G], left)
+        ctop[G] = c
         left -= c
-        top += c * vals[e]
-        tr += mult[e] * vals[e]
-    cnt_bot = mult - cnt_top
+        top += c * gv[G]
+    gm = gm[:ng]
+    gv = gv[:ng]
+    cbot = gm - ctop
     grad = np.zeros(n)
     hess = np.zeros((n, n))
     logc = 0.0
     for i in range(k):
         logc += math.lgamma(0.5 * p - 0.5 * i) - math.lgamma(0.5 * k - 0.5 * i)
+    for G in range(ng):
+        c = int(ctop[G])
+        if c > 0 and cbot[G] > 0.0:
+            # the flat directions of a group across the k-th largest
+            for i in range(c):
+                logc += math.lgamma(0.5 * c - 0.5 * i) \
+                    - math.lgamma(0.5 * gm[G] - 0.5 * i)
     lg = 0.0
     corr = 0.0
-    degenerate = False
-    for e in range(n + 1):
-        for f in range(n + 1):
-            w = cnt_top[e] * cnt_bot[f]
-            if w == 0.0:
+    for G in range(ng):
+        for H in range(ng):
+            w = ctop[G] * cbot[H]
+            if H == G or w == 0.0:
                 continue
-            g = vals[e] - vals[f]
-            if not (g > 0.0):
-                degenerate = True
-                break
+            g = gv[G] - gv[H]
             lg += w * math.log(g)
             corr += w / g
-    if degenerate:
-        lower = tr * k / p
-        return top, grad, hess, max(top - lower, 0.0), NOT_CONVERGED
     logF = logc + top - 0.5 * lg
     err = corr + 8.0 * _EPS * (abs(top) + abs(logc) + abs(lg))
     if logF > top:
         logF = top
     if nder >= 1:
-        # derivatives in the given eigenvalues (multiplicity 1 each)
+        # derivatives in the given eigenvalues: each is a member of its
+        # group, on top with weight t = c_G / m_G (0 or 1 unless the group
+        # is across the k-th largest, whose members share its top part)
+        t = np.empty(n)
         for e in range(n):
-            grad[e] = cnt_top[e]
-            for f in range(n + 1):
-                if f == e:
+            t[e] = ctop[group[e]] / gm[group[e]]
+        for e in range(n):
+            G = group[e]
+            grad[e] = t[e]
+            for H in range(ng):
+                if H == G:
                     continue
-                # e on top, f below / f on top, e below
-                w1 = cnt_top[e] * cnt_bot[f]
-                w2 = cnt_top[f] * cnt_bot[e]
-                if w1 > 0.0:
+                g = gv[G] - gv[H]
+                w = t[e] * cbot[H] if g > 0.0 else (1.0 - t[e]) * ctop[H]
+                grad[e] -= 0.5 * w / g
+                hess[e, e] += 0.5 * w / (g * g)
+            for f in range(n):
+                if group[f] != G:
                     g = vals[e] - vals[f]
-                    grad[e] -= 0.5 * w1 / g
-                    hess[e, e] += 0.5 * w1 / (g * g)
-                    if f < n:
-                        hess[e, f] -= 0.5 * w1 / (g * g)
-                if w2 > 0.0:
-                    g = vals[f] - vals[e]
-                    grad[e] += 0.5 * w2 / g
-                    hess[e, e] += 0.5 * w2 / (g * g)
-                    if f < n:
-                        hess[e, f] -= 0.5 * w2 / (g * g)
+                    hess[e, f] = -0.5 * (t[e] * (1.0 - t[f])
+                                         + t[f] * (1.0 - t[e])) / (g * g)
+            if 0.0 < t[e] < 1.0:
+                # across the k-th largest: the c-plane is uniform in the
+                # group's eigenspace, so the members' shares ||P e_i||^2
+                # are Beta(c/2, (m-c)/2) summing to c (covariance
+                # -var/(m-1))
+                m = gm[G]
+                var = 2.0 * t[e] * (1.0 - t[e]) / (m + 2.0)
+                for f in range(n):
+                    if group[f] == G:
+                        hess[e, f] += var if f == e else -var / (m - 1.0)
     return logF, grad, hess, err, NOT_CONVERGED
 
 
