@@ -443,3 +443,16 @@ def test_laplace_across_the_kth_against_the_series(k, p, x):
     lap, le = quiet(log_hyp1f1, a, b, x, method="laplace", return_error=True)
     s, se = log_hyp1f1(a, b, x, method="series", return_error=True)
     assert abs(lap - s) <= le <= 0.13
+
+
+@pytest.mark.slow
+def test_tied_spectrum_in_eleven_dimensions_against_the_contour():
+    """p = 11 with ties (four integrations of 2048 unknowns, about 15 s):
+    k = 10 is exact by the contour through Kummer's relation."""
+    k, p = 10, 11
+    x = np.array([300.0, 250.0, 250.0, 200.0, 150.0, 120.0, 100.0, 60.0,
+                  60.0, 10.0])
+    a, b = 0.5 * k, 0.5 * p
+    h, eh = quiet(log_hyp1f1, a, b, x, method="holonomic", return_error=True)
+    c, ec = log_hyp1f1(a, b, x, method="contour", return_error=True)
+    assert abs(h - c) <= eh + ec and eh <= 1e-8 * abs(c)

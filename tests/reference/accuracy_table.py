@@ -251,7 +251,7 @@ concentration of rank at most `k`, or `k = p - 1` through Kummer's
 relation); and, for `p <= 12`, any spectrum of `p` distinct eigenvalues
 (at most one of them an implicit zero), shifted so that exactly `k` are
 positive (2^p unknowns: seconds at `p = 12`).  Equal eigenvalues (several
-implicit zeros included; `p <= 10`) are split by four multiples of a small
+implicit zeros included; `p <= 12`, up to 15 s) are split by four multiples of a small
 `delta` and the results extrapolated to `delta = 0` in `delta^2` (the log is even in
 `delta`: reversing each tied group flips its sign); the change from three
 points, tripled, is the estimate.  Not across the k-th largest eigenvalue
@@ -300,7 +300,7 @@ involve F:
 Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the holonomic
 method nor the isotropic method applies (whole spectra in `p > 12`, ties
-in `p = 11, 12`, ties across the k-th largest eigenvalue at large
+in `p > 12`, ties across the k-th largest eigenvalue at large
 concentration, near ties together with exact ones or in groups of three
 or more), the
 automatic choice falls back to the leading-order Laplace
@@ -309,7 +309,8 @@ eigenvalue is part of it: the c-planes of the group's eigenspace cost
 nothing and are integrated exactly (the factor `Gamma_c(c/2) /
 Gamma_c(m/2)` that the isotropic limit fixes), the rest is Gaussian; its
 errors fall like one over the concentration (against the contour, k = p -
-1 with a split group of zeros: 7e-4 at eigenvalues 3000, 1000, -1000).  It is not accurate to the
+1 with a split group of zeros: 7e-4 at eigenvalues 3000, 1000, -1000).
+It is not accurate to the
 library's standard; on spectra where the series still converges:
 
 {lap}
