@@ -49,9 +49,12 @@ Methods
     concentration is small enough; ties only for ``p <= 12`` (four
     integrations: up to 15 s at p = 11 and 12).  A near tie (a pair closer than 1e-4 of the range) is
     split the same way about its mean and the polynomial evaluated at its
-    actual half gap (not together with exact ties; measured on 56 random
-    near pairs, p <= 8: true error at most 0.03 times the estimate, 1.4e-8
-    relative).  Used for large concentrations beyond the series'
+    actual half gap (measured on 56 random near pairs, p <= 8: true error
+    at most 0.03 times the estimate, 1.4e-8 relative); other near groups
+    (three or more, or next to exact ties such as implicit zeros) are moved
+    to their mean and carried back by the second-order Taylor expansion
+    with the Hessian at the tie (gradient to first order, Hessian to about
+    1e-4 relative).  Used for large concentrations beyond the series'
     reach, and for whole spectra in ``p <= 10`` where it is cheaper than
     the series.
     Its error estimate compares two integrations that differ in start and
@@ -359,8 +362,8 @@ def _run(a, b, x, nder, method):
             f"positive ones, or a Bingham spectrum of p <= 12 distinct "
             f"eigenvalues, at most one of them implicit; equal ones, implicit "
             f"zeros included, for p <= 12 unless across the k-th largest at "
-            f"large concentration; pairs closer than 1e-4 of their range "
-            f"likewise, but not together with equal ones)")
+            f"large concentration; values closer than 1e-4 of their range "
+            f"likewise, within 1e-2 of their gap to the others)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)

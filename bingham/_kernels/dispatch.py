@@ -775,6 +775,7 @@ TIE_MAX_P = 12  # four integrations: p = 11 took 14 s, p = 12 about 10 s (budget
 TIE_MIN_SPLIT = 5e-3
 TIE_MARGIN = 3.0
 TIE_STRADDLE = 0.5
+TIE_TAYLOR = 0.01  # near groups moved to their mean: at most this of the gap
 
 
 @jit
@@ -874,11 +875,10 @@ def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
 
 
 @jit
-def _holonomic_ties(k, p, x, nder):
-    """The shifted holonomic method on a Bingham spectrum with ties (equal
-    eigenvalues, including several implicit zeros) or near ties (pairs of
-    eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
-    them.
+def _ties_core(k, p, f, nder, isotropic_too):
+    """:func:`_holonomic_ties` on the whole spectrum ``f`` (``p`` values) with
+    ties (equal eigenvalues) or near ties (pairs of eigenvalues closer than
+    ``HGM_MIN_GAP`` of the range, no exact ties then), by splitting them.
 
     ``F`` is symmetric, so moving the members of each tied group apart by
     ``delta (j - (m - 1)/2)``, ``j = 0..m-1``, gives a function of ``delta``
@@ -892,17 +892,14 @@ def _holonomic_ties(k, p, x, nder):
     0; its derivatives are split into parts even and odd under the swap of
     the pair (the odd part, divided by ``delta``, is even) and both parts
     interpolated.  Near pairs together with exact ties, and near groups of
-    more than two, are refused.  The error estimate is the change from one
-    fewer point plus the methods' own estimates times the extrapolation's
-    amplification.
+    more than two, are refused (see :func:`_holonomic_ties`), and so is one
+    repeated nonzero eigenvalue unless ``isotropic_too``.  The error
+    estimate is the change from one fewer point plus the methods' own
+    estimates times the extrapolation's amplification.
     """
-    n = x.shape[0]
+    n = p
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    if p > TIE_MAX_P or n > p:
-        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    f = np.zeros(p)
-    f[:n] = x
     label, gap, near = _tie_groups(f)
     ngroups = label.max() + 1
     if ngroups == p or ngroups < 2 or not (gap > 0.0):
@@ -925,7 +922,8 @@ def _holonomic_ties(k, p, x, nder):
             exact += 1
     if nnear > 0 and exact > 0:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    if nnear == 0 and ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0):
+    if nnear == 0 and ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0) \
+            and not isotropic_too:
         # one repeated nonzero eigenvalue: the isotropic method's case
         # (exact and far cheaper, bingham._isotropic)
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
@@ -1018,6 +1016,82 @@ def _holonomic_ties(k, p, x, nder):
         return np.nan, grad, hess, np.inf, NOT_CONVERGED
     err = TIE_MARGIN * (abs(logF - coarse) + noise)
     return logF, grad, hess, err, OK
+
+
+@jit
+def _holonomic_ties(k, p, x, nder):
+    """The shifted holonomic method on a Bingham spectrum with ties (equal
+    eigenvalues, including several implicit zeros) or near ties (distinct
+    eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
+    them (:func:`_ties_core`).
+
+    Near pairs alone are split and interpolated to their actual gap.  Other
+    near groups (of three or more, or next to exact ties) are moved to their
+    means, where they are exact ties, and the result is carried back to the
+    given spectrum by the second-order Taylor expansion with the Hessian at
+    the tie (``log F += D^T H D / 2``, ``grad += H D``; ``D`` sums to 0 in
+    each group, so the first-order term vanishes): the neglected terms are
+    of third order in ``D``, below ``1e-4`` of the range, and the error
+    estimate adds twice the correction.
+    """
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    if p > TIE_MAX_P or n > p:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    f = np.zeros(p)
+    f[:n] = x
+    label, gap, near = _tie_groups(f)
+    ngroups = label.max() + 1
+    size = np.zeros(ngroups, np.int64)
+    for i in range(p):
+        size[label[i]] += 1
+    nnear = 0
+    odd = False
+    exact = False
+    for gr in range(ngroups):
+        if near[gr]:
+            nnear += 1
+            odd = odd or size[gr] != 2
+        elif size[gr] > 1:
+            exact = True
+    merge = nnear > 0 and (odd or exact)
+    if not merge:
+        v, g, h, e, st = _ties_core(k, p, f, nder, False)
+    else:
+        mean = np.zeros(ngroups)
+        for i in range(p):
+            mean[label[i]] += f[i] / size[label[i]]
+        D = np.zeros(p)
+        fm = f.copy()
+        for i in range(p):
+            if near[label[i]]:
+                fm[i] = mean[label[i]]
+                D[i] = f[i] - fm[i]
+        # the expansion holds while D is small against the scale on which
+        # log F varies: the gap to the other groups, and 1 in absolute terms
+        # for a group across the k-th largest (see _ties_core)
+        order = np.argsort(-f)
+        across = label[order[k - 1]] == label[order[k]]
+        scale = min(gap, 1.0) if across else gap
+        for i in range(p):
+            if not abs(D[i]) <= TIE_TAYLOR * scale:
+                return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+        v, g, h, e, st = _ties_core(k, p, fm, 2, True)
+        if st == OK:
+            HD = h @ D
+            corr = 0.5 * (D @ HD)
+            v += corr
+            for i in range(p):
+                g[i] += HD[i]
+            e += 2.0 * abs(corr) + 4.0 * _EPS * abs(v)
+    if st != OK:
+        return np.nan, grad, hess, np.inf, st
+    for i in range(n):
+        grad[i] = g[i]
+        for l in range(n):
+            hess[i, l] = h[i, l]
+    return v, grad, hess, e, OK
 
 
 @jit

@@ -152,6 +152,8 @@ def holonomic_rows():
         # near ties (closer than 1e-4 of the range), split and interpolated
         ("k=2, p=7, x=[9, 6.0004, 6, 4, 4.0002, 1.5, 0] (two near pairs)",
          1.0, 3.5, [9.0, 6.0004, 6.0, 4.0, 4.0002, 1.5, 0.0], "series"),
+        ("k=2, p=8, x=[9, 6.0004, 6, 4, 1.5] (near pair, 3 implicit zeros)",
+         1.0, 4.0, [9.0, 6.0004, 6.0, 4.0, 1.5], "series"),
         ("k=1, p=6, x=[900, 600.04, 600, 400, 150, 0] (near pair)", 0.5, 3.0,
          [900.0, 600.04, 600.0, 400.0, 150.0, 0.0], "contour"),
         ("k=7, p=8, x=[250, 120, 80.006, 80, 40, 10, 0, -300] (near pair)",
@@ -261,8 +263,11 @@ eigenvalues closer than 1e-4 of the range (a near tie, where the system is
 too ill-conditioned to integrate directly) is split the same way about its
 mean and the polynomial evaluated at its actual half gap; the derivatives
 are split into parts even and odd under the swap of the pair (the odd part
-over the split is even) and both interpolated.  Not together with exact
-ties, nor for near groups of three or more.  For whole spectra in
+over the split is even) and both interpolated.  Other near groups (of
+three or more, or next to exact ties such as implicit zeros) are moved to
+their mean, where they are exact ties, and carried back by the
+second-order Taylor expansion with the Hessian at the tie (the estimate
+adds twice the correction).  For whole spectra in
 `p <= 10` it is also tried before the series' full budget, once the series
 centred at the midpoint of the eigenvalues has spent as long as the method
 would take without certifying its sum (k=3, p=10, eigenvalues 0, 2, .., 18
@@ -301,8 +306,8 @@ Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the holonomic
 method nor the isotropic method applies (whole spectra in `p > 12`, ties
 in `p > 12`, ties across the k-th largest eigenvalue at large
-concentration, near ties together with exact ones or in groups of three
-or more), the
+concentration, near ties too close to the others for the expansion
+about their mean), the
 automatic choice falls back to the leading-order Laplace
 approximation with an `AccuracyWarning`.  A tie across the k-th largest
 eigenvalue is part of it: the c-planes of the group's eigenspace cost
