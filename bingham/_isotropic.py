@@ -40,7 +40,8 @@ Five linear equations fix them (:func:`isotropic_hessian`): the second
 derivative along ``lam``; the rows summing to 0 (the shift identity); and
 Muirhead's equation for ``F``,
 
-    y_i F_ii + (b - (p-1)/2 - y_i) F_i + 1/2 sum_{j != i} (y_i F_i - y_j F_j) / (y_i - y_j) = a F,
+    y_i F_ii + (b - (p-1)/2 - y_i) F_i
+        + 1/2 sum_{j != i} (y_i F_i - y_j F_j) / (y_i - y_j) = a F,
 
 at a tie ``y_i = y_j = c``, where the divided difference tends to ``F_i + c
 (F_ii - F_ij)``; divided by ``F`` it reads ``c (alpha + g^2) + c (m-1)/2

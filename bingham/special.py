@@ -46,15 +46,17 @@ Methods
     the cost; estimates up to 2e-8 relative at large concentration, up to
     1e-5 at small spectra, where the series is used instead).  A tie
     across the k-th largest eigenvalue is split only where the
-    concentration is small enough; ties only for ``p <= 12`` (four
-    integrations: up to 15 s at p = 11 and 12).  A near tie (a pair closer than 1e-4 of the range) is
-    split the same way about its mean and the polynomial evaluated at its
-    actual half gap (measured on 56 random near pairs, p <= 8: true error
-    at most 0.03 times the estimate, 1.4e-8 relative); other near groups
-    (three or more, or next to exact ties such as implicit zeros) are moved
-    to their mean and carried back by the second-order Taylor expansion
-    with the Hessian at the tie (gradient to first order, Hessian to about
-    1e-4 relative).  Used for large concentrations beyond the series'
+    concentration is small enough; ties only for ``p <= 10`` in
+    ``"auto"`` (four integrations, seconds), up to ``p = 12`` when the
+    method is forced (14 s at p = 11).  A near tie (a pair closer than
+    1e-4 of the range) is split the same way about its mean and the
+    polynomial evaluated at its actual half gap (measured on 56 random
+    near pairs, p <= 8: true error at most 0.03 times the estimate, 1.4e-8
+    relative); other near groups (three or more, or next to exact ties such
+    as implicit zeros) are moved to their mean and carried back by the
+    second-order Taylor expansion with the Hessian at the tie (gradient to
+    first order, Hessian to about 1e-4 relative; 43 random cases, p <= 9:
+    true error at most 0.47 times the estimate).  Used for large concentrations beyond the series'
     reach, and for whole spectra in ``p <= 10`` where it is cheaper than
     the series.
     Its error estimate compares two integrations that differ in start and

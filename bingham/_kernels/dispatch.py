@@ -771,7 +771,8 @@ def _holonomic_shifted(k, p, x, nder):
 TIE_STEP = 0.02
 TIE_SPREAD = 0.4
 TIE_POINTS = 4
-TIE_MAX_P = 12  # four integrations: p = 11 took 14 s, p = 12 about 10 s (budget)
+TIE_MAX_P = 10  # four integrations: "auto" (seconds at p = 10) ...
+TIE_MAX_P_FORCED = 12  # ... method="holonomic" (14 s at p = 11, 10 s at 12)
 TIE_MIN_SPLIT = 5e-3
 TIE_MARGIN = 3.0
 TIE_STRADDLE = 0.5
@@ -1019,7 +1020,7 @@ def _ties_core(k, p, f, nder, isotropic_too):
 
 
 @jit
-def _holonomic_ties(k, p, x, nder):
+def _holonomic_ties(k, p, x, nder, max_p):
     """The shifted holonomic method on a Bingham spectrum with ties (equal
     eigenvalues, including several implicit zeros) or near ties (distinct
     eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
@@ -1032,12 +1033,12 @@ def _holonomic_ties(k, p, x, nder):
     the tie (``log F += D^T H D / 2``, ``grad += H D``; ``D`` sums to 0 in
     each group, so the first-order term vanishes): the neglected terms are
     of third order in ``D``, below ``1e-4`` of the range, and the error
-    estimate adds twice the correction.
+    estimate adds twice the correction.  Only for ``p <= max_p``.
     """
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    if p > TIE_MAX_P or n > p:
+    if p > max_p or n > p:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     f = np.zeros(p)
     f[:n] = x
@@ -1095,21 +1096,24 @@ def _holonomic_ties(k, p, x, nder):
 
 
 @jit
-def _holonomic(a, b, x, nder):
+def _holonomic(a, b, x, nder, forced):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
     the shifted spectrum (:func:`_holonomic_shifted`, or
-    :func:`_holonomic_ties` when eigenvalues are equal).  Returns ``(logF,
-    grad, hess, err, status)``; status NOT_APPLICABLE when ineligible and
-    NOT_CONVERGED when the error estimate exceeds ``1e-12`` relative."""
+    :func:`_holonomic_ties` when eigenvalues are equal or close: up to
+    ``p = TIE_MAX_P``, or ``TIE_MAX_P_FORCED`` when the caller asked for the
+    method).  Returns ``(logF, grad, hess, err, status)``; status
+    NOT_APPLICABLE when ineligible and NOT_CONVERGED when the error
+    estimate exceeds ``1e-12`` relative."""
     logF, g, h, err, st = _holonomic_direct(a, b, x, nder)
     if st == NOT_APPLICABLE and _is_int(2.0 * a) and _is_int(2.0 * b) \
             and 0.0 < a < b and x.shape[0] <= 2.0 * b:
         logF, g, h, err, st = _holonomic_shifted(int(2.0 * a), int(2.0 * b),
                                                  x, nder)
         if st == NOT_APPLICABLE:
-            logF, g, h, err, st = _holonomic_ties(int(2.0 * a), int(2.0 * b),
-                                                  x, nder)
+            logF, g, h, err, st = _holonomic_ties(
+                int(2.0 * a), int(2.0 * b), x, nder,
+                TIE_MAX_P_FORCED if forced else TIE_MAX_P)
     if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
         st = NOT_CONVERGED
     return logF, g, h, err, st
@@ -1179,7 +1183,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         logF, g, h, err, st = _laplace_bingham(int(k2), int(p2), x, nder)
         return logF, g, h, err, st, USED_LAPLACE
     if method == HOLONOMIC:
-        logF, g, h, err, st = _holonomic(a, b, x, nder)
+        logF, g, h, err, st = _holonomic(a, b, x, nder, True)
         return logF, g, h, err, st, USED_HOLONOMIC
     # the holonomic result, computed at most once (several places below
     # may want it)
@@ -1190,7 +1194,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         for i in range(n):
             s1 += abs(x[i])
         if s1 > HGM_FIRST_ABOVE:
-            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder, False)
             tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
@@ -1210,7 +1214,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                 if bound * (n + mm) > 10.0 * max_pairs:
                     # the holonomic method if it applies, else Laplace
                     if not tried:
-                        hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                        hv, hg, hh, herr, hst = _holonomic(a, b, x, nder,
+                                                           False)
                         tried = True
                     if hst == OK:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
@@ -1250,7 +1255,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                 if st == OK:
                     return logF, g, h, err, st, USED_SERIES
             if not tried:
-                hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+                hv, hg, hh, herr, hst = _holonomic(a, b, x, nder, False)
                 tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
@@ -1289,7 +1294,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         # method, then the asymptotic approximation, whichever has the
         # smallest error estimate
         if not tried:
-            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder)
+            hv, hg, hh, herr, hst = _holonomic(a, b, x, nder, False)
         if hst != NOT_APPLICABLE and herr < err:
             logF, g, h, err, st, used = hv, hg, hh, herr, hst, USED_HOLONOMIC
         if bingham and (st & ~NEGATIVE) != OK:

@@ -100,7 +100,8 @@ def laplace_rows(seed=7, trials=12):
                      f"{lv:.8f} | {abs(lv - s):.2e} | {le:.2e} |")
     # a tie across the k-th largest eigenvalue (the group's c-planes
     # integrated exactly, the rest Gaussian)
-    for k, p, x in [(2, 5, [80.0, 40.0, 40.0]), (2, 6, [80.0, 40.0, 40.0, 40.0])]:
+    for k, p, x in [(2, 5, [80.0, 40.0, 40.0]),
+                    (2, 6, [80.0, 40.0, 40.0, 40.0])]:
         x = np.array(x)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AccuracyWarning)
@@ -253,7 +254,8 @@ concentration of rank at most `k`, or `k = p - 1` through Kummer's
 relation); and, for `p <= 12`, any spectrum of `p` distinct eigenvalues
 (at most one of them an implicit zero), shifted so that exactly `k` are
 positive (2^p unknowns: seconds at `p = 12`).  Equal eigenvalues (several
-implicit zeros included; `p <= 12`, up to 15 s) are split by four multiples of a small
+implicit zeros included; `p <= 10` in `"auto"`, up to 12 when the method
+is forced, 14 s at `p = 11`) are split by four multiples of a small
 `delta` and the results extrapolated to `delta = 0` in `delta^2` (the log is even in
 `delta`: reversing each tied group flips its sign); the change from three
 points, tripled, is the estimate.  Not across the k-th largest eigenvalue
@@ -305,7 +307,7 @@ involve F:
 Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the holonomic
 method nor the isotropic method applies (whole spectra in `p > 12`, ties
-in `p > 12`, ties across the k-th largest eigenvalue at large
+in `p > 10` unless the holonomic method is forced, ties across the k-th largest eigenvalue at large
 concentration, near ties too close to the others for the expansion
 about their mean), the
 automatic choice falls back to the leading-order Laplace
