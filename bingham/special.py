@@ -56,9 +56,9 @@ Methods
     as implicit zeros) are moved to their mean and carried back by the
     second-order Taylor expansion with the Hessian at the tie (gradient to
     first order, Hessian to about 1e-4 relative; 43 random cases, p <= 9:
-    true error at most 0.47 times the estimate).  Used for large concentrations beyond the series'
-    reach, and for whole spectra in ``p <= 10`` where it is cheaper than
-    the series.
+    true error at most 0.47 times the estimate).  Used for large
+    concentrations beyond the series' reach, and for whole spectra in
+    ``p <= 10`` where it is cheaper than the series.
     Its error estimate compares two integrations that differ in start and
     step; on the reference cases and 250 random whole spectra with
     ``p <= 8`` the error stays below 1e-11 relative (rounding near the
@@ -273,12 +273,6 @@ def _contour_everywhere(fa, fb):
     return bool(np.all((fa == 0.5) | (fb - fa == 0.5)))
 
 
-@functools.lru_cache(maxsize=256)
-def _strips_for(a, b, n):
-    """The process-wide strip table the series uses for these parameters."""
-    return _strip_cache.table(_strip_cache.parts_for(a, b, n))
-
-
 def _run_single(a, b, x, nder, method):
     """The common single call (Python numbers ``a``, ``b``, one 1-D float64
     array ``x``, a contour-eligible ``a = 1/2`` or ``b - a = 1/2``, so no
@@ -300,7 +294,7 @@ def _run_single(a, b, x, nder, method):
     _check_b_scalar(a, b, n)
     clean, v, g, h, e, used = _dispatch.evaluate_clean(
         a, b, x, nder, _METHODS[method], _RTOL, _MAX_WORK,
-        _strips_for(a, b, n))
+        _strip_cache.table_for(a, b, n))
     if not clean:
         return None
     return (np.array([v]), 1.0, g[None], h[None], np.array([e]),
@@ -335,7 +329,7 @@ def _run(a, b, x, nder, method):
         first = _isotropic_first(fa, fb, safe_x) if iso_possible else None
         kx = safe_x if first is None else np.where(first[:, None], 0.0,
                                                    safe_x)
-        strips = _strips_for(float(fa[0]), float(fb[0]), n)
+        strips = _strip_cache.table_for(float(fa[0]), float(fb[0]), n)
         out = _dispatch.evaluate_batch(fa, fb, kx, nder, code, _RTOL,
                                        _MAX_WORK, strips)
     logF, grad, hess, err, status, used = out

@@ -81,6 +81,17 @@ def test_centred_series_of_auto_agrees_with_the_plain_series(x):
     assert np.all(np.diff(g) > 0)  # larger eigenvalue, larger gradient
 
 
+def test_table_lookup_by_parameters_follows_clear():
+    """The per-parameter lookup hands out the table of the number of parts,
+    and forgets it with the tables themselves."""
+    tab = strip_cache.table_for(1.5, 5.0, 10)
+    assert tab is strip_cache.table(3)
+    strip_cache.clear()
+    fresh = strip_cache.table_for(1.5, 5.0, 10)
+    assert fresh is not tab and fresh is strip_cache.table(3)
+    assert fresh[-1][0] == 0                   # nothing recorded yet
+
+
 def test_tables_stay_within_their_size():
     for m in (1, 3, 8):
         tab = strip_cache.table(m)

@@ -19,6 +19,7 @@ from .zonal import new_strips, no_strips, series_work
 MAX_STRIPS = 5_000_000
 
 _tables = {}
+_by_params = {}   # (a, b, n) -> table: the lookup of every call, kept cheap
 _lock = threading.Lock()
 
 
@@ -67,3 +68,21 @@ def table(m):
                 tab = new_strips(m, int(parts), int(strips))
                 _tables[m] = tab
     return tab
+
+
+def table_for(a, b, n):
+    """The table the series uses for parameters ``a``, ``b`` and ``n``
+    eigenvalues (:func:`parts_for`), remembered per ``(a, b, n)``."""
+    tab = _by_params.get((a, b, n))
+    if tab is None:
+        tab = table(parts_for(a, b, n))
+        if len(_by_params) < 4096:
+            _by_params[(a, b, n)] = tab
+    return tab
+
+
+def clear():
+    """Drop every table (the next calls rebuild them; for benchmarks)."""
+    with _lock:
+        _tables.clear()
+        _by_params.clear()
