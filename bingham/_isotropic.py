@@ -207,6 +207,20 @@ def log_normalizer_isotropic(lam, k, m, p, *, nder=1):
     return shift + logF, dshift + dsign * dlog, d2, err
 
 
+def _block_entries(size, c, g, rowsum, a, b):
+    """Diagonal and off-diagonal Hessian entries of a block of ``size``
+    equal eigenvalues ``c`` (gradient ``g`` each, the others at 0) whose
+    rows sum to ``rowsum`` within the block: Muirhead's equation at the tie,
+    ``c (size+1)/2 diag - c (size-1)/2 off = a - c g^2 - (b - c) g``, and
+    ``diag + (size - 1) off = rowsum``.  ``off`` is NaN for one member."""
+    if size == 1:
+        return rowsum, float("nan")
+    diag, off = np.linalg.solve(
+        [[c * (size + 1) / 2.0, -c * (size - 1) / 2.0],
+         [1.0, float(size - 1)]], [a - c * g * g - (b - c) * g, rowsum])
+    return diag, off
+
+
 def isotropic_hessian(lam, k, m, p, d1, d2):
     """The five distinct entries ``(alpha, beta, gamma, delta, eps)`` of the
     Hessian of ``log 1F1(k/2; p/2; x)`` in all ``p`` eigenvalues at ``x =
@@ -216,29 +230,13 @@ def isotropic_hessian(lam, k, m, p, d1, d2):
     a, b = 0.5 * k, 0.5 * p
     nan = float("nan")
     mz = p - m
-    g = d1 / m
-    gz = (k - d1) / mz if mz > 0 else nan
-    # tied block: c (m+1)/2 alpha - c (m-1)/2 beta = a - c g^2 - (b - c) g,
-    # m alpha + m (m-1) beta = d2
-    c = lam
-    rt = a - c * g * g - (b - c) * g
-    if m == 1:
-        alpha, beta = d2, nan
-    else:
-        alpha, beta = np.linalg.solve(
-            [[c * (m + 1) / 2.0, -c * (m - 1) / 2.0],
-             [float(m), float(m * (m - 1))]], [rt, d2])
+    # tied block: its entries sum to d2, so each row to d2 / m
+    alpha, beta = _block_entries(m, lam, d1 / m, d2 / m, a, b)
     if mz == 0:
         return alpha, beta, nan, nan, nan
-    # across: the tied rows sum to 0, m alpha + m (m-1) beta = d2
+    # across: every row of the whole Hessian sums to 0 (the shift identity)
     eps = -d2 / (m * mz)
-    # zero block, as a block of mz at -lam: gamma + (mz-1) delta = -m eps
-    # (its rows sum to 0) and Muirhead's equation as above
-    c = -lam
-    rz = a - c * gz * gz - (b - c) * gz
-    if mz == 1:
-        return alpha, beta, -m * eps, nan, eps
-    gamma, delta = np.linalg.solve(
-        [[c * (mz + 1) / 2.0, -c * (mz - 1) / 2.0],
-         [1.0, float(mz - 1)]], [rz, -m * eps])
+    # zero block, as a block of mz at -lam (after the shift by -lam), with
+    # gradient (k - d1) / mz each and rows summing to -m eps within it
+    gamma, delta = _block_entries(mz, -lam, (k - d1) / mz, -m * eps, a, b)
     return alpha, beta, gamma, delta, eps

@@ -88,50 +88,6 @@ def _clog1p(z):
 
 
 @jit
-def _log_integrand(t, u, inv, e, half):
-    """``phi(s(t)) - phi(s0)``, ``s'(t) / i`` and ``s(t) - s0`` on the
-    parabola ``s = s0 + u ((1 + i t)^2 - 1)`` (``t >= 0``: the upper half).
-
-    ``inv[i] = 1 / (s0 - c_i)``.  Everything is formed relative to the
-    saddle, without cancellation.  The points with exponent 1/2 (``half``)
-    enter through one running product of ``1 + (s - s0)/(s0 - c_i)``
-    (rescaled when it leaves [1e-100, 1e100]): each factor has its argument
-    in ``(0, pi)`` on the upper half of the contour, so the total argument is
-    monotone and the branch of the sum of logs is recovered by counting
-    crossings of the positive real axis.  That costs a complex
-    multiplication per point instead of a complex logarithm.
-    """
-    ds = complex(-u * t * t, 2.0 * u * t)
-    ds_over_i = complex(2.0 * u, 2.0 * u * t)
-    acc = ds
-    P = complex(1.0, 0.0)
-    turns = 0
-    logscale = 0.0
-    count = 0
-    for i in range(inv.shape[0]):
-        if half[i]:
-            Pn = P * (1.0 + ds * inv[i])
-            if P.imag < 0.0 and Pn.imag >= 0.0:
-                turns += 1
-            P = Pn
-            a = abs(P.real) + abs(P.imag)
-            if a > 1e100 or a < 1e-100:
-                a = abs(P)
-                logscale += math.log(a)
-                P = P / a
-            count += 1
-        else:
-            acc -= e[i] * _clog1p(ds * inv[i])
-    if count > 0:
-        arg = math.atan2(P.imag, P.real)
-        if arg < 0.0:
-            arg += 2.0 * math.pi
-        acc -= 0.5 * complex(logscale + math.log(abs(P)),
-                             2.0 * math.pi * turns + arg)
-    return acc, ds_over_i, ds
-
-
-@jit
 def _rescale_every(decades):
     """How many factors of at most ``10^decades`` (in either direction) a
     running product rescaled back to ``[1e-50, 1e50]`` may take before the
@@ -140,13 +96,22 @@ def _rescale_every(decades):
 
 
 @jit
-def _integrand_nodes(ts, U, inv, e, half, every, vals, ss, first, stride):
-    """``exp(phi(s(t)) - phi(s0)) s'(t) / i`` and ``s(t) - s0`` at the nodes
-    ``ts`` into ``vals[first + stride * j]`` and ``ss[...]``: the same
-    quantities as :func:`_log_integrand`, with the loop over the branch
-    points outside and the loop over the nodes inside, where it vectorizes
-    (real and imaginary parts in separate arrays).  The running product is
-    rescaled after every ``every`` factors (see :func:`_rescale_every`)."""
+def _log_integrand_nodes(ts, U, inv, e, half, every):
+    """``phi(s(t)) - phi(s0)`` (real and imaginary parts) and ``s(t) - s0``
+    at the nodes ``ts >= 0`` of the parabola ``s = s0 + U ((1 + i t)^2 -
+    1)`` (the upper half): ``(lr, li, dr, di)``.
+
+    ``inv[i] = 1 / (s0 - c_i)``.  Everything is formed relative to the
+    saddle, without cancellation.  The points with exponent 1/2 (``half``)
+    enter through one running product of ``1 + (s - s0)/(s0 - c_i)`` per
+    node, rescaled after every ``every`` factors (see
+    :func:`_rescale_every`): each factor has its argument in ``(0, pi)`` on
+    the upper half of the contour, so the total argument is monotone and
+    the branch of the sum of logs is recovered by counting crossings of the
+    positive real axis.  That costs a complex multiplication per point
+    instead of a complex logarithm.  The loop over the branch points is
+    outside and the loop over the nodes inside, where it vectorizes (real
+    and imaginary parts in separate arrays)."""
     N = ts.shape[0]
     dr = np.empty(N)
     di = np.empty(N)
@@ -191,19 +156,27 @@ def _integrand_nodes(ts, U, inv, e, half, every, vals, ss, first, stride):
                 l = _clog1p(complex(dr[j] * w, di[j] * w))
                 ar[j] -= e[i] * l.real
                 ai[j] -= e[i] * l.imag
-    for j in range(N):
-        lr = ar[j]
-        li = ai[j]
-        if count > 0:
+    if count > 0:
+        for j in range(N):
             arg = math.atan2(Pi[j], Pr[j])
             if arg < 0.0:
                 arg += 2.0 * math.pi
-            lr -= 0.5 * (logscale[j] + 0.5 * math.log(Pr[j] * Pr[j]
-                                                     + Pi[j] * Pi[j]))
-            li -= 0.5 * (2.0 * math.pi * turns[j] + arg)
+            ar[j] -= 0.5 * (logscale[j] + 0.5 * math.log(Pr[j] * Pr[j]
+                                                         + Pi[j] * Pi[j]))
+            ai[j] -= 0.5 * (2.0 * math.pi * turns[j] + arg)
+    return ar, ai, dr, di
+
+
+@jit
+def _integrand_nodes(ts, U, inv, e, half, every, vals, ss, first, stride):
+    """``exp(phi(s(t)) - phi(s0)) s'(t) / i`` and ``s(t) - s0`` at the nodes
+    ``ts`` into ``vals[first + stride * j]`` and ``ss[...]`` (see
+    :func:`_log_integrand_nodes`)."""
+    lr, li, dr, di = _log_integrand_nodes(ts, U, inv, e, half, every)
+    for j in range(ts.shape[0]):
         pos = first + stride * j
-        vals[pos] = cmath.exp(complex(lr, li)) * complex(2.0 * U,
-                                                          2.0 * U * ts[j])
+        vals[pos] = cmath.exp(complex(lr[j], li[j])) * complex(
+            2.0 * U, 2.0 * U * ts[j])
         ss[pos] = complex(dr[j], di[j])
 
 
@@ -390,9 +363,10 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
     width = 1.0 / (2.0 * U * math.sqrt(k2))
     # truncation point: where the integrand has decayed below exp(-45)
     tmax = 12.0 * width
+    at = np.empty(1)
     for _ in range(200):
-        lf, _, _ = _log_integrand(tmax, U, inv, e, half)
-        if lf.real < -45.0:
+        at[0] = tmax
+        if _log_integrand_nodes(at, U, inv, e, half, 1)[0][0] < -45.0:
             break
         tmax *= 1.5
     # a factor 1 + (s - s0) / (s0 - c_i) of the running product lies between
@@ -502,12 +476,12 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
         wv = np.empty(nodes + 1, np.complex128)
         for j in range(nodes + 1):
             wv[j] = 0.5 * vals[j] if j == 0 or j == nodes else vals[j]
+        m = np.empty(nvar)
         for k in range(nvar):
-            mk = grad[k] / e[k]
+            m[k] = grad[k] / e[k]
             for j in range(nodes + 1):
-                r[k, j] = 1.0 / (ss[j] + (u + d[k])) - mk
+                r[k, j] = 1.0 / (ss[j] + (u + d[k])) - m[k]
         for k in range(nvar):
-            mk = grad[k] / e[k]
             for l in range(k, nvar):
                 acc = 0.0
                 for j in range(nodes + 1):
@@ -516,7 +490,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
                     # the second derivative of (s - c_k)^(-e_k) adds
                     # e_k (s - c_k)^-2 / e_k^2 = (r_k + m_k)^2 / e_k
                     for j in range(nodes + 1):
-                        rk = r[k, j] + mk
+                        rk = r[k, j] + m[k]
                         acc += (wv[j] * rk * rk).real / e[k]
                 v = e[k] * e[l] * acc * h / total
                 hess[k, l] = v

@@ -649,12 +649,9 @@ def _holonomic_direct(a, b, x, nder):
     for i in range(n):
         for j in range(i + 1, n):
             gapmin = min(gapmin, abs(x[i] - x[j]))
-            if abs(x[i] - x[j]) < HGM_MIN_GAP * scale:
-                return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    # close eigenvalues amplify rounding beyond what the two runs show, as
-    # in _holonomic_shifted (hypothesis: k = 2, p = 4, x = [6, 5.99925],
-    # true error 7 times the estimate without this)
-    near = max(1.0, HGM_GAP_REF * scale / gapmin)
+    if gapmin < HGM_MIN_GAP * scale:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    near = _close_factor(scale, gapmin)
     kummer = neg > 0
     aa = b - a if kummer else a
     if not (aa > 0.0 and _is_int(2.0 * aa) and n <= 2.0 * aa):
@@ -675,23 +672,36 @@ def _holonomic_direct(a, b, x, nder):
 
 
 @jit
+def _close_factor(width, gapmin):
+    """How much close eigenvalues raise the rounding floor of the holonomic
+    estimate: ``HGM_GAP_REF * width / gapmin`` where that exceeds 1.  They
+    amplify rounding more than the two runs show (hypothesis: k = 5, p = 8,
+    gaps of 0.011 and 0.0074 of the range, true errors 1.9 and 2.2 times the
+    estimate; k = 2, p = 4, x = [6, 5.99925] on the given eigenvalues, 7
+    times)."""
+    return max(1.0, HGM_GAP_REF * width / gapmin)
+
+
+@jit
 def _distinct_spectrum(p, x):
     """All ``p`` eigenvalues (the given ones and at most one implicit zero)
-    when ``p <= HGM_SHIFT_MAX_P`` and they are pairwise distinct, else an
-    empty array."""
+    and the smallest gap between them when ``p <= HGM_SHIFT_MAX_P`` and they
+    are pairwise distinct, else an empty array."""
     n = x.shape[0]
     empty = np.zeros(0)
     if p > HGM_SHIFT_MAX_P or p - n > 1 or n > p:
-        return empty
+        return empty, 0.0
     f = np.zeros(p)
     f[:n] = x
     s = np.sort(f)
     if s[p - 1] - s[0] <= 0.0:
-        return empty
+        return empty, 0.0
+    gapmin = np.inf
     for i in range(p - 1):
-        if s[i + 1] - s[i] < HGM_MIN_GAP * (s[p - 1] - s[0]):
-            return empty
-    return f
+        gapmin = min(gapmin, s[i + 1] - s[i])
+    if gapmin < HGM_MIN_GAP * (s[p - 1] - s[0]):
+        return empty, 0.0
+    return f, gapmin
 
 
 @jit
@@ -702,7 +712,7 @@ def _shifted_cost(p, x):
     budget (``p > HGM_LADDER_MAX_P``)."""
     if p > HGM_LADDER_MAX_P:
         return 0.0
-    f = _distinct_spectrum(p, x)
+    f, _ = _distinct_spectrum(p, x)
     if f.shape[0] == 0:
         return 0.0
     mean = 0.0
@@ -729,7 +739,7 @@ def _holonomic_shifted(k, p, x, nder):
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    f = _distinct_spectrum(p, x)
+    f, gapmin = _distinct_spectrum(p, x)
     if f.shape[0] == 0:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     s = np.sort(f)[::-1]
@@ -745,13 +755,7 @@ def _holonomic_shifted(k, p, x, nder):
     kummer = p - k < k
     aa = 0.5 * (p - k) if kummer else 0.5 * k
     y = c - f if kummer else f - c
-    # close eigenvalues amplify rounding more than the two runs show (two
-    # cases hypothesis found, k = 5, p = 8, gaps of 0.011 and 0.0074 of the
-    # range: true errors 1.9 and 2.2 times the estimate without this)
-    gapmin = np.inf
-    for i in range(p - 1):
-        gapmin = min(gapmin, s[i] - s[i + 1])
-    near = max(1.0, HGM_GAP_REF * (s[0] - s[p - 1]) / gapmin)
+    near = _close_factor(s[0] - s[p - 1], gapmin)
     logF, g, h, err, ok = hgm(aa, 0.5 * p, y, min(k, p - k), nder,
                               _hgm_budget(p), HGM_FLOOR_SHIFTED * near)
     if not ok or not math.isfinite(logF):
@@ -809,6 +813,15 @@ def _tie_groups(f):
                 g += 1
         label[order[t]] = g
     return label, gap, near[:g + 1]
+
+
+@jit
+def _across_kth(f, label, k):
+    """The label of the group holding both the k-th and the (k+1)-th
+    largest of ``f``, or -1."""
+    order = np.argsort(-f)
+    top = label[order[k - 1]]
+    return top if top == label[order[k]] else -1
 
 
 @jit
@@ -898,10 +911,10 @@ def _ties_core(k, p, f, nder, isotropic_too):
     polynomial in ``delta^2`` is evaluated at its actual half gap instead of
     0; its derivatives are split into parts even and odd under the swap of
     the pair (the odd part, divided by ``delta``, is even) and both parts
-    interpolated.  Near pairs together with exact ties, and near groups of
-    more than two, are refused (see :func:`_holonomic_ties`), and so is one
-    repeated nonzero eigenvalue unless ``isotropic_too``.  The error
-    estimate is the change from one fewer point plus the methods' own
+    interpolated.  The caller (:func:`_holonomic_ties`) passes either exact
+    ties or near pairs alone, never near groups of more than two.  One
+    repeated nonzero eigenvalue is refused unless ``isotropic_too``.  The
+    error estimate is the change from one fewer point plus the methods' own
     estimates times the extrapolation's amplification.
     """
     n = p
@@ -921,14 +934,6 @@ def _ties_core(k, p, f, nder, isotropic_too):
     for gr in range(ngroups):
         if near[gr]:
             nnear += 1
-            if size[gr] != 2:
-                return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    exact = 0
-    for gr in range(ngroups):
-        if size[gr] > 1 and not near[gr]:
-            exact += 1
-    if nnear > 0 and exact > 0:
-        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if nnear == 0 and ngroups == 2 and (f.min() == 0.0 or f.max() == 0.0) \
             and not isotropic_too:
         # one repeated nonzero eigenvalue: the isotropic method's case
@@ -966,9 +971,8 @@ def _ties_core(k, p, f, nder, isotropic_too):
     # absolute terms (k = 1, two equal eigenvalues: log I_0 of the split,
     # whose Taylor series has radius 2.4), which the split must stay well
     # inside
-    order = np.argsort(-f)
-    top = label[order[k - 1]]
-    if top == label[order[k]]:
+    top = _across_kth(f, label, k)
+    if top >= 0:
         delta = min(delta, TIE_STRADDLE / (J * 0.5 * (size[top] - 1)))
         if delta < TIE_MIN_SPLIT * width:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
@@ -1078,9 +1082,7 @@ def _holonomic_ties(k, p, x, nder, max_p):
         # the expansion holds while D is small against the scale on which
         # log F varies: the gap to the other groups, and 1 in absolute terms
         # for a group across the k-th largest (see _ties_core)
-        order = np.argsort(-f)
-        across = label[order[k - 1]] == label[order[k]]
-        scale = min(gap, 1.0) if across else gap
+        scale = min(gap, 1.0) if _across_kth(f, label, k) >= 0 else gap
         for i in range(p):
             if not abs(D[i]) <= TIE_TAYLOR * scale:
                 return np.nan, grad, hess, np.inf, NOT_APPLICABLE
