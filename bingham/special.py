@@ -42,9 +42,9 @@ Methods
     p = 12).  Equal eigenvalues (several implicit zeros included) are split
     by a small multiple of ``delta``, at four multiples, and the results
     extrapolated to ``delta = 0`` (the log is even in ``delta``); the
-    change from three points, tripled, is the error estimate (four times
-    the cost; estimates up to 2e-8 relative at large concentration, up to
-    1e-5 at small spectra, where the series is used instead).  A tie
+    change from three points, times 6, is the error estimate (four times
+    the cost; estimates up to 4e-8 relative at large concentration, up to
+    2e-5 at small spectra, where the series is used instead).  A tie
     across the k-th largest eigenvalue is split only where the
     concentration is small enough; ties only for ``p <= 10`` in
     ``"auto"`` (four integrations, seconds), up to ``p = 12`` when the

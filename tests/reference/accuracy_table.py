@@ -259,7 +259,7 @@ implicit zeros included; `p <= 10` in `"auto"`, up to 12 when the method
 is forced, 14 s at `p = 11`) are split by four multiples of a small
 `delta` and the results extrapolated to `delta = 0` in `delta^2` (the log is even in
 `delta`: reversing each tied group flips its sign); the change from three
-points, tripled, is the estimate.  Not across the k-th largest eigenvalue
+points, times 6, is the estimate.  Not across the k-th largest eigenvalue
 at large concentration: there the log varies on a scale of 1 in absolute
 terms, below the smallest split the system resolves.  A pair of distinct
 eigenvalues closer than 1e-4 of the range (a near tie, where the system is
@@ -288,7 +288,7 @@ large-concentration goal 1e-8 rather than 1e-12 (an `AccuracyWarning` says
 so where the estimate exceeds 1e-12).  Split ties reach less: the split
 must stay above 5e-3 of the range for the system to be well conditioned,
 and the extrapolation from there leaves errors of 1e-12 to 2e-9 relative
-(estimates up to 2e-8, so at p = 9 the goal 1e-8 is not always
+(estimates up to 4e-8, so at p = 9 the goal 1e-8 is not always
 certified).
 
 ### One repeated eigenvalue: the isotropic method
