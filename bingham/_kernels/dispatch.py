@@ -13,6 +13,7 @@ import numpy as np
 
 from ._jit import jit
 from .contour import bromwich
+from .cut import cut_bingham, num_terms
 from .holonomic import hgm
 from .zonal import series_work, zonal_series
 
@@ -21,6 +22,7 @@ SERIES = 1
 CONTOUR = 2
 LAPLACE = 3
 HOLONOMIC = 4
+CUT = 5
 
 OK = 0
 NOT_CONVERGED = 1
@@ -35,6 +37,7 @@ USED_CONTOUR = 2
 USED_CLOSED_FORM = 3
 USED_LAPLACE = 4
 USED_HOLONOMIC = 5
+USED_CUT = 7  # (6 is the isotropic method, run from Python)
 
 _EPS = 2.220446049250313e-16
 CONTOUR_MAX_NODES = 8192
@@ -42,6 +45,18 @@ CONTOUR_MAX_NODES = 8192
 # reported error is that difference, which bounds the error of the finer sum)
 CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
+# the branch-cut method: determinants in its sum (p = 24, k = 12: 924;
+# p = 16, k = 8: 70), and the mean spacing of the spectrum from which it
+# runs before the series (below, its terms cancel: at spacing 1, p = 16,
+# k = 8 the sum of |terms| is 200 times the sum, at 0.5, 1e8 times)
+CUT_MAX_TERMS = 5000
+CUT_FIRST_SPACING = 1.0
+CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
+# closest pair (relative to the range) that "auto" gives the method: closer
+# pairs lose accuracy in the derivatives along the pair (k=2, p=5, pair
+# 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
+# treatments of the other methods
+CUT_MIN_GAP = 1e-4
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
@@ -1107,6 +1122,64 @@ def _holonomic_ties(k, p, x, nder, max_p):
 
 
 @jit
+def _cut(k, p, x, nder):
+    """The branch-cut method (:mod:`.cut`) on the full spectrum: the given
+    eigenvalues and at most one implicit zero, all distinct (ties make
+    its segment integrals diverge); ``NOT_APPLICABLE`` otherwise, or when
+    its sum has more than ``CUT_MAX_TERMS`` determinants."""
+    n = x.shape[0]
+    grad = np.zeros(n)
+    hess = np.zeros((n, n))
+    kk = min(k, p - k)
+    if p - n > 1 or kk < 1 or num_terms(p, kk) > CUT_MAX_TERMS:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    full = np.zeros(p)
+    for i in range(n):
+        full[i] = x[i]
+    logF, g, h, err, ok = cut_bingham(k, p, full, nder)
+    if not ok:
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    for i in range(n):
+        if nder >= 1:
+            grad[i] = g[i]
+        if nder >= 2:
+            for j in range(n):
+                hess[i, j] = h[i, j]
+    st = OK if err <= CUT_ACCEPT * max(1.0, abs(logF)) else NOT_CONVERGED
+    return logF, grad, hess, err, st
+
+
+@jit
+def _cut_spread(p, x):
+    """Whether no two eigenvalues of the full spectrum (with its implicit
+    zeros) are closer than ``CUT_MIN_GAP`` of its range, as "auto" needs
+    before it runs the branch-cut method."""
+    n = x.shape[0]
+    y = np.zeros(n + 1 if n < p else n)
+    for i in range(n):
+        y[i] = x[i]
+    y = np.sort(y)
+    rng = y[-1] - y[0]
+    for i in range(y.shape[0] - 1):
+        if not (y[i + 1] - y[i] >= CUT_MIN_GAP * rng):
+            return False
+    return True
+
+
+@jit
+def _cut_first(p, x):
+    """Whether the spectrum (with its implicit zeros) is spread enough for
+    the branch-cut method to go before the series."""
+    n = x.shape[0]
+    lo = 0.0 if n < p else x[0]
+    hi = lo
+    for i in range(n):
+        lo = min(lo, x[i])
+        hi = max(hi, x[i])
+    return hi - lo >= CUT_FIRST_SPACING * (p - 1)
+
+
+@jit
 def _holonomic(a, b, x, nder, forced):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
@@ -1196,6 +1269,22 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     if method == HOLONOMIC:
         logF, g, h, err, st = _holonomic(a, b, x, nder, True)
         return logF, g, h, err, st, USED_HOLONOMIC
+    if method == CUT:
+        if not bingham:
+            return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
+        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder)
+        return logF, g, h, err, st, USED_CUT
+    # the branch-cut result, computed at most once: first for spread
+    # spectra (exact there, and milliseconds), else after the series'
+    # small budget
+    ctried = False
+    cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    cut_auto = method == AUTO and bingham and _cut_spread(int(p2), x)
+    if cut_auto and _cut_first(int(p2), x):
+        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+        ctried = True
+        if cst == OK:
+            return cv, cg, ch, cerr, cst, USED_CUT
     # the holonomic result, computed at most once (several places below
     # may want it)
     tried = False
@@ -1223,7 +1312,13 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                 bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
                                  - math.lgamma(2.0 * mm + 1.0))
                 if bound * (n + mm) > 10.0 * max_pairs:
-                    # the holonomic method if it applies, else Laplace
+                    # the branch-cut or the holonomic method if one applies,
+                    # else Laplace
+                    if cut_auto and not ctried:
+                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+                        ctried = True
+                    if cst == OK:
+                        return cv, cg, ch, cerr, cst, USED_CUT
                     if not tried:
                         hv, hg, hh, herr, hst = _holonomic(a, b, x, nder,
                                                            False)
@@ -1232,6 +1327,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2),
                                                               x, nder)
+                    if cst != NOT_APPLICABLE and cerr < lerr and not (
+                            hst != NOT_APPLICABLE and herr < cerr):
+                        return cv, cg, ch, cerr, cst, USED_CUT
                     if hst != NOT_APPLICABLE and herr < lerr:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
@@ -1259,6 +1357,11 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
             strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
+        if cut_auto and not ctried:
+            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+            ctried = True
+            if cst == OK:
+                return cv, cg, ch, cerr, cst, USED_CUT
         if ladder:
             if not centre_first:
                 logF, g, h, err, st = _series_bingham(
@@ -1310,6 +1413,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         if hst != NOT_APPLICABLE and (herr < err or (
                 nder >= 1 and math.isnan(g[0]))):
             logF, g, h, err, st, used = hv, hg, hh, herr, hst, USED_HOLONOMIC
+        if cst != NOT_APPLICABLE and (cerr < err or (
+                nder >= 1 and math.isnan(g[0]))):
+            logF, g, h, err, st, used = cv, cg, ch, cerr, cst, USED_CUT
         if bingham and (st & ~NEGATIVE) != OK:
             lv, lgr, lh, lerr, lst = _laplace_bingham(int(k2), int(p2), x, nder)
             if not (err <= lerr):
