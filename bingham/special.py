@@ -67,8 +67,8 @@ Methods
     large-concentration goal 1e-8, and to 1e-12 where the estimate says so.
 ``"cut"``
     Exact for a Bingham spectrum (``a = k/2``, ``b = p/2``) of ``p``
-    distinct eigenvalues (the given ones and at most one implicit zero) at
-    any concentration.  The constant is an inverse Laplace transform over
+    distinct eigenvalues (the given ones and the implicit zeros) at any
+    concentration.  The constant is an inverse Laplace transform over
     ``k x k`` symmetric matrices; Weyl's and de Bruijn's formulas turn it
     into a Pfaffian, and collapsing the contour onto the branch cut of
     ``prod_i (s - x_i)^(-1/2)`` leaves a sum of ``min(k, p - k)``-square
@@ -82,9 +82,14 @@ Methods
     (sum of their sizes 200 times the sum at spacing 1, p = 16, k = 8; 1e8
     times at spacing 0.5) and the error estimate, first-order rounding of
     every determinant plus the change between two quadrature levels, grows
-    accordingly: the series is the method there.  Equal eigenvalues are
-    not accepted (the segment integrals diverge); the sum has
-    ``C(ceil(p/2), floor(k/2))`` determinants (at most 5000).
+    accordingly: the series is the method there.  Equal eigenvalues make
+    the segment integrals diverge: groups of at most 4 (implicit zeros
+    included) and pairs closer than 1e-4 of the range are split and
+    extrapolated like the holonomic method's ties (above), with splits
+    down to 2e-4 of the range; a group across the k-th largest eigenvalue
+    only while its split stays below 1/4 in absolute terms (ranges up to
+    about 1000).  The sum has ``C(ceil(p/2), floor(k/2))`` determinants
+    (at most 5000).
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
     Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound
@@ -384,8 +389,8 @@ def _run(a, b, x, nder, method):
             f"zeros included, for p <= 12 unless across the k-th largest at "
             f"large concentration; values closer than 1e-4 of their range "
             f"likewise, within 1e-2 of their gap to the others; cut needs the "
-            f"Bingham case with p distinct eigenvalues, at most one of them "
-            f"implicit, and at most 5000 determinants)")
+            f"Bingham case, at most 4 equal eigenvalues (implicit zeros "
+            f"included) and at most 5000 determinants)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)

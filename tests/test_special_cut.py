@@ -157,11 +157,29 @@ def test_cut_derivative_identities(k, p, scale):
                                    atol=1e-5 * np.abs(h).max() + 1e-8)
 
 
-def test_cut_refuses_ties_and_propagates_nan():
+@pytest.mark.parametrize("k,p,x", [
+    (2, 5, [3.0, 3.0, 1.0, 0.0, -1.0]),        # a pair
+    (2, 6, [3.0, 2.0, 1.0, -1.0]),             # two implicit zeros
+    (3, 7, [5.0, 5.0, 2.0, 2.0, -1.0, -3.0]),  # two pairs and a zero
+    (2, 5, [80.0, 40.0, 40.0]),                # a pair across the k-th largest
+    (2, 8, [9.0, 6.0004, 6.0, 4.0, 1.5]),      # a near pair, three zeros
+])
+def test_cut_ties_match_series(k, p, x):
+    """Equal eigenvalues (and pairs closer than 1e-4 of the range) are split
+    and the results extrapolated to the tie (interpolated to the gap)."""
+    x = np.array(x)
+    ref, eref = log_hyp1f1(k / 2, p / 2, x, method="series", return_error=True)
+    v, e = cut(k, p, x, return_error=True)
+    assert abs(v - ref) <= e + eref
+    assert e <= 1e-6 * abs(v)
+    g = cut(k, p, x, grad_log_hyp1f1)
+    gref = grad_log_hyp1f1(k / 2, p / 2, x, method="series")
+    np.testing.assert_allclose(g, gref, rtol=0, atol=1e-6)
+
+
+def test_cut_refuses_large_groups_and_propagates_nan():
     with pytest.raises(ValueError, match="cut"):
-        cut(2, 5, [3.0, 3.0, 1.0, 0.0, -1.0])
-    with pytest.raises(ValueError, match="cut"):
-        cut(2, 6, [3.0, 2.0, 1.0, -1.0])  # two implicit zeros
+        cut(2, 8, [3.0, 2.0, 1.0])  # five implicit zeros
     assert np.isnan(cut(2, 5, [3.0, np.nan, 1.0, 0.5, -1.0]))
 
 

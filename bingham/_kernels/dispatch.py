@@ -57,6 +57,7 @@ CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 # 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
 # treatments of the other methods
 CUT_MIN_GAP = 1e-4
+CUT_TIE_MAX_GROUP = 4
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
@@ -913,7 +914,7 @@ def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
 
 
 @jit
-def _ties_core(k, p, f, nder, isotropic_too):
+def _ties_core(k, p, f, nder, isotropic_too, cut):
     """:func:`_holonomic_ties` on the whole spectrum ``f`` (``p`` values) with
     ties (equal eigenvalues) or near ties (pairs of eigenvalues closer than
     ``HGM_MIN_GAP`` of the range, no exact ties then), by splitting them.
@@ -931,7 +932,10 @@ def _ties_core(k, p, f, nder, isotropic_too):
     the pair (the odd part, divided by ``delta``, is even) and both parts
     interpolated.  The caller (:func:`_holonomic_ties`) passes either exact
     ties or near pairs alone, never near groups of more than two.  One
-    repeated nonzero eigenvalue is refused unless ``isotropic_too``.  The
+    repeated nonzero eigenvalue is refused unless ``isotropic_too``.  With
+    ``cut`` the split spectra go to the branch-cut method instead of the
+    holonomic one (accurate down to splits of ``CUT_MIN_GAP`` of the
+    range instead of ``TIE_MIN_SPLIT``).  The
     error estimate is the change from one fewer point plus the methods' own
     estimates times the extrapolation's amplification.
     """
@@ -981,8 +985,9 @@ def _ties_core(k, p, f, nder, isotropic_too):
     # unreliable below a relative gap of about 1e-2: the split stays above
     # TIE_MIN_SPLIT of the range
     width = f.max() - f.min()
+    min_split = (2.0 * CUT_MIN_GAP if cut else TIE_MIN_SPLIT) * width
     delta = max(min(TIE_STEP, TIE_SPREAD / (TIE_POINTS * (big - 1.0))) * gap,
-                TIE_MIN_SPLIT * width)
+                min_split)
     J = TIE_POINTS
     # a group holding both the k-th and the (k+1)-th largest eigenvalue
     # straddles the top-k boundary: there log F varies on a scale of 1 in
@@ -992,7 +997,7 @@ def _ties_core(k, p, f, nder, isotropic_too):
     top = _across_kth(f, label, k)
     if top >= 0:
         delta = min(delta, TIE_STRADDLE / (J * 0.5 * (size[top] - 1)))
-        if delta < TIE_MIN_SPLIT * width:
+        if delta < min_split:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     # where the polynomial in s = (split / delta)^2 is wanted
     target = (unit / delta) ** 2 if nnear > 0 else 0.0
@@ -1007,7 +1012,11 @@ def _ties_core(k, p, f, nder, isotropic_too):
         split = (j + 1.0) * delta
         for i in range(p):
             y[i] = base[i] + split * offs[i]
-        v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
+        if cut:
+            v, g, h, e, ok = cut_bingham(k, p, y, nder)
+            st = OK if ok and math.isfinite(v) else NOT_APPLICABLE
+        else:
+            v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
         if st != OK:
             return np.nan, grad, hess, np.inf, st
         vals[j] = v
@@ -1048,7 +1057,7 @@ def _ties_core(k, p, f, nder, isotropic_too):
 
 
 @jit
-def _holonomic_ties(k, p, x, nder, max_p):
+def _holonomic_ties(k, p, x, nder, max_p, cut):
     """The shifted holonomic method on a Bingham spectrum with ties (equal
     eigenvalues, including several implicit zeros) or near ties (distinct
     eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
@@ -1061,7 +1070,8 @@ def _holonomic_ties(k, p, x, nder, max_p):
     the tie (``log F += D^T H D / 2``, ``grad += H D``; ``D`` sums to 0 in
     each group, so the first-order term vanishes): the neglected terms are
     of third order in ``D``, below ``1e-4`` of the range, and the error
-    estimate adds twice the correction.  Only for ``p <= max_p``.
+    estimate adds twice the correction.  Only for ``p <= max_p``.  With
+    ``cut``, the branch-cut method evaluates the split spectra.
     """
     n = x.shape[0]
     grad = np.zeros(n)
@@ -1086,7 +1096,7 @@ def _holonomic_ties(k, p, x, nder, max_p):
             exact = True
     merge = nnear > 0 and (odd or exact)
     if not merge:
-        v, g, h, e, st = _ties_core(k, p, f, nder, False)
+        v, g, h, e, st = _ties_core(k, p, f, nder, False, cut)
     else:
         mean = np.zeros(ngroups)
         for i in range(p):
@@ -1104,7 +1114,7 @@ def _holonomic_ties(k, p, x, nder, max_p):
         for i in range(p):
             if not abs(D[i]) <= TIE_TAYLOR * scale:
                 return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-        v, g, h, e, st = _ties_core(k, p, fm, 2, True)
+        v, g, h, e, st = _ties_core(k, p, fm, 2, True, cut)
         if st == OK:
             HD = h @ D
             corr = 0.5 * (D @ HD)
@@ -1122,17 +1132,29 @@ def _holonomic_ties(k, p, x, nder, max_p):
 
 
 @jit
-def _cut(k, p, x, nder):
-    """The branch-cut method (:mod:`.cut`) on the full spectrum: the given
-    eigenvalues and at most one implicit zero, all distinct (ties make
-    its segment integrals diverge); ``NOT_APPLICABLE`` otherwise, or when
-    its sum has more than ``CUT_MAX_TERMS`` determinants."""
+def _cut(k, p, x, nder, forced):
+    """The branch-cut method (:mod:`.cut`) on the full spectrum (the given
+    eigenvalues and the implicit zeros).  Distinct eigenvalues (in "auto",
+    no closer than ``CUT_MIN_GAP`` of the range) directly; ties (their
+    segment integrals diverge) and close pairs by splitting them
+    (:func:`_holonomic_ties` with the branch-cut method), for groups of at
+    most ``CUT_TIE_MAX_GROUP``.  ``NOT_APPLICABLE`` otherwise, or when the
+    sum has more than ``CUT_MAX_TERMS`` determinants."""
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
     kk = min(k, p - k)
-    if p - n > 1 or kk < 1 or num_terms(p, kk) > CUT_MAX_TERMS:
+    if kk < 1 or num_terms(p, kk) > CUT_MAX_TERMS or n > p:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    if not _cut_spread(p, x, 0.0 if forced else CUT_MIN_GAP):
+        # equal or close eigenvalues: split and extrapolate (small groups:
+        # a group of m split by delta cancels like delta^(-(m-2)/2))
+        if _largest_group(p, x) > CUT_TIE_MAX_GROUP:
+            return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+        logF, g, h, err, st = _holonomic_ties(k, p, x, nder, p, True)
+        if st == OK and not err <= CUT_ACCEPT * max(1.0, abs(logF)):
+            st = NOT_CONVERGED
+        return logF, g, h, err, st
     full = np.zeros(p)
     for i in range(n):
         full[i] = x[i]
@@ -1150,20 +1172,37 @@ def _cut(k, p, x, nder):
 
 
 @jit
-def _cut_spread(p, x):
-    """Whether no two eigenvalues of the full spectrum (with its implicit
-    zeros) are closer than ``CUT_MIN_GAP`` of its range, as "auto" needs
-    before it runs the branch-cut method."""
+def _cut_spread(p, x, min_gap):
+    """Whether the full spectrum (with its implicit zeros) is distinct, no
+    two eigenvalues closer than ``min_gap`` of its range."""
     n = x.shape[0]
+    if p - n > 1:
+        return False
     y = np.zeros(n + 1 if n < p else n)
     for i in range(n):
         y[i] = x[i]
     y = np.sort(y)
     rng = y[-1] - y[0]
     for i in range(y.shape[0] - 1):
-        if not (y[i + 1] - y[i] >= CUT_MIN_GAP * rng):
+        if not (y[i + 1] - y[i] > min_gap * rng):
             return False
     return True
+
+
+@jit
+def _largest_group(p, x):
+    """Largest number of equal eigenvalues in the full spectrum."""
+    n = x.shape[0]
+    y = np.zeros(p)
+    for i in range(n):
+        y[i] = x[i]
+    y = np.sort(y)
+    big = 1
+    run = 1
+    for i in range(1, p):
+        run = run + 1 if y[i] == y[i - 1] else 1
+        big = max(big, run)
+    return big
 
 
 @jit
@@ -1197,7 +1236,7 @@ def _holonomic(a, b, x, nder, forced):
         if st == NOT_APPLICABLE:
             logF, g, h, err, st = _holonomic_ties(
                 int(2.0 * a), int(2.0 * b), x, nder,
-                TIE_MAX_P_FORCED if forced else TIE_MAX_P)
+                TIE_MAX_P_FORCED if forced else TIE_MAX_P, False)
     if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
         st = NOT_CONVERGED
     return logF, g, h, err, st
@@ -1272,16 +1311,16 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     if method == CUT:
         if not bingham:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder)
+        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder, True)
         return logF, g, h, err, st, USED_CUT
     # the branch-cut result, computed at most once: first for spread
     # spectra (exact there, and milliseconds), else after the series'
     # small budget
     ctried = False
     cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    cut_auto = method == AUTO and bingham and _cut_spread(int(p2), x)
+    cut_auto = method == AUTO and bingham
     if cut_auto and _cut_first(int(p2), x):
-        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder, False)
         ctried = True
         if cst == OK:
             return cv, cg, ch, cerr, cst, USED_CUT
@@ -1315,7 +1354,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                     # the branch-cut or the holonomic method if one applies,
                     # else Laplace
                     if cut_auto and not ctried:
-                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder,
+                                                     False)
                         ctried = True
                     if cst == OK:
                         return cv, cg, ch, cerr, cst, USED_CUT
@@ -1358,7 +1398,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
         if cut_auto and not ctried:
-            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
+            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder, False)
             ctried = True
             if cst == OK:
                 return cv, cg, ch, cerr, cst, USED_CUT
