@@ -57,8 +57,9 @@ Methods
     second-order Taylor expansion with the Hessian at the tie (gradient to
     first order, Hessian to about 1e-4 relative; 43 random cases, p <= 9:
     true error at most 0.47 times the estimate).  Used for large
-    concentrations beyond the series' reach, and for whole spectra in
-    ``p <= 10`` where it is cheaper than the series.
+    concentrations beyond the series' reach where the branch-cut method
+    does not certify (close pairs, larger groups of equal eigenvalues,
+    concentrations of low rank given by few eigenvalues).
     Its error estimate compares two integrations that differ in start and
     step; on the reference cases and 250 random whole spectra with
     ``p <= 8`` the error stays below 1e-11 relative (rounding near the
@@ -666,8 +667,9 @@ def explain(a, b, x, *, method="auto"):
     """How one input is evaluated: ``{"logF", "error", "method"}``.
 
     ``method`` is what produced the value: ``"contour"``, ``"series"``,
-    ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN input).  ``x`` is
-    one set of eigenvalues, shape ``(n,)``.
+    ``"cut"``, ``"holonomic"``, ``"isotropic"``, ``"laplace"``, ``"closed
+    form"`` or ``"none"`` (NaN input).  ``x`` is one set of eigenvalues,
+    shape ``(n,)``.
     """
     x = _real_array(x, "x")
     if x.ndim > 1:

@@ -331,20 +331,22 @@ def test_tied_spectrum_against_the_series_at_moderate_concentration():
     assert abs(h - s) <= eh + es and eh <= 1e-9 * abs(s)
 
 
-def test_auto_uses_the_split_for_ties_beyond_the_series():
+@pytest.mark.parametrize("method", ["holonomic", "auto"])
+def test_split_ties_beyond_the_series(method):
     """k = 2, p = 8 with ties (two top eigenvalues, three implicit zeros) at
-    a concentration beyond the series' budget: "auto" takes the split
-    holonomic method (Laplace is off by 0.015 here), within the hard bound,
-    with equal derivatives for equal eigenvalues and the gradient summing to
-    k over the whole spectrum."""
+    a concentration beyond the series' budget: the split holonomic method
+    and "auto" (which splits them with the branch-cut method) within the
+    hard bound (Laplace is off by 0.015 here), with equal derivatives for
+    equal eigenvalues and the gradient summing to k over the whole
+    spectrum."""
     k, p = 2, 8
     x = np.array([300.0, 300.0, 200.0, 100.0, 50.0])
-    info = quiet(explain, 0.5 * k, 0.5 * p, x)
-    assert info["method"] == "holonomic"
+    info = quiet(explain, 0.5 * k, 0.5 * p, x, method=method)
+    assert info["method"] == ("cut" if method == "auto" else method)
     assert info["error"] <= 1e-8 * abs(info["logF"])
     assert info["logF"] <= 600.0
     full = np.concatenate([x, np.zeros(3)])
-    g = quiet(grad_log_hyp1f1, 0.5 * k, 0.5 * p, full)
+    g = quiet(grad_log_hyp1f1, 0.5 * k, 0.5 * p, full, method=method)
     assert g[0] == g[1] and g[5] == g[6] == g[7]
     assert abs(g.sum() - k) <= 1e-8
     lap, le = quiet(log_hyp1f1, 0.5 * k, 0.5 * p, x, method="laplace",
@@ -414,14 +416,16 @@ def test_near_ties_against_the_contour_at_large_concentration(k, p, x, htol):
     np.testing.assert_allclose(hh, hc, rtol=0, atol=htol * np.abs(hc).max())
 
 
-def test_auto_uses_the_split_for_a_near_tie_beyond_the_series():
+@pytest.mark.parametrize("method", ["holonomic", "auto"])
+def test_split_near_tie_beyond_the_series(method):
     """k = 3, p = 8, two eigenvalues 3e-5 of the range apart, beyond the
-    series' budget: "auto" takes the split method (it used to fall back to
-    Laplace, which is off by 0.075 here)."""
+    series' budget: the split holonomic method and "auto" (the split with
+    the branch-cut method; it used to fall back to Laplace, which is off by
+    0.075 here)."""
     k, p = 3, 8
     x = 10.0 * np.array([9.0, 6.0004, 6.0, 4.0, 1.5, 0.0, -2.0, -5.0])
-    info = quiet(explain, 0.5 * k, 0.5 * p, x)
-    assert info["method"] == "holonomic"
+    info = quiet(explain, 0.5 * k, 0.5 * p, x, method=method)
+    assert info["method"] == ("cut" if method == "auto" else method)
     assert info["error"] <= 1e-8 * abs(info["logF"])
     lap, le = quiet(log_hyp1f1, 0.5 * k, 0.5 * p, x, method="laplace",
                     return_error=True)

@@ -35,8 +35,9 @@ Each term is of the size ``exp(sum of its segments' top eigenvalues)``, so
 for spread spectra the sum is dominated by ``S = {1, 3, ..}`` and nothing
 cancels: this is an exact method whose accuracy does not degrade with the
 concentration.  For small spreads (eigenvalue spacing below about one) the
-terms cancel; the rounding estimate (Hadamard's bound on every
-determinant, over the sum) says so and the series is the method there.
+terms cancel; the rounding estimate (every entry's rounding carried to
+first order through each determinant, over the sum) says so and the
+series is the method there.
 
 The segment integrals use ``s = m + h cos(theta)``, which takes both
 endpoint singularities into the measure ``d theta``, and tanh-sinh
@@ -334,10 +335,11 @@ def pfaffian_sum(y, kk, c, dc, d2c, nder):
     dM = np.empty((p, kk, kk))
     ntr = np.empty((p, kk, kk))
     trs = np.empty(p)
-    # first pass: scales; second: sums relative to the largest scale
+    # per term: determinant, log scale, rounding, derivatives; summed
+    # relative to the largest scale at the end
     dets = []
     scales = []
-    hads = []
+    roundings = []
     grads = []
     hesss = []
     done = m > nodd
@@ -393,7 +395,7 @@ def pfaffian_sum(y, kk, c, dc, d2c, nder):
                 rnd *= (4.0 + kk) * _EPS * abs(det)
             dets.append(det)
             scales.append(sc)
-            hads.append(rnd + _EPS * abs(det))
+            roundings.append(rnd + _EPS * abs(det))
             g = np.zeros(p)
             hh = np.zeros((p, p))
             if nder >= 1 and det != 0.0:
@@ -463,7 +465,7 @@ def pfaffian_sum(y, kk, c, dc, d2c, nder):
     for t in range(nt):
         f = math.exp(scales[t] - top)
         S += f * dets[t]
-        H += f * hads[t]
+        H += f * roundings[t]
         if nder >= 1:
             for j in range(p):
                 grad[j] += f * grads[t][j]
