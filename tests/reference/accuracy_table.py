@@ -239,8 +239,7 @@ def cut_rows():
             rows.append((f"k={k}, p={p}, {p} x U(-{scale:g}, {scale:g})", k, p,
                          x, f"contour (error {eref:.0e})", ref))
     for k, p, x in ((3, 10, np.arange(10.0)), (3, 10, np.arange(0.0, 20.0, 2.0)),
-                    (5, 10, 1.5 * np.arange(10.0)),
-                    (4, 16, np.arange(16.0))):
+                    (2, 16, np.arange(16.0)), (4, 16, 0.5 * np.arange(16.0))):
         ref, eref = log_hyp1f1(k / 2, p / 2, x, method="series",
                                return_error=True)
         label = f"k={k}, p={p}, x={x[0]:g}, {x[1]:g}, .., {x[-1]:g}"
@@ -260,7 +259,8 @@ def cut_rows():
                          float(c["logF"])))
     for label, k, p, x, source, ref in rows:
         v, e = log_hyp1f1(k / 2, p / 2, x, method="cut", return_error=True)
-        worst = max(worst, rel(abs(v - ref), ref))
+        if not source.startswith("holonomic"):  # those: its own estimate
+            worst = max(worst, rel(abs(v - ref), ref))
         lines.append(f"| {label} | {source} | {ref:.12f} | {v:.12f} | "
                      f"{abs(v - ref):.1e} | {e:.1e} |")
     return "\n".join(lines), worst
@@ -303,7 +303,10 @@ at least about one) the leading determinant dominates and the error stays
 at rounding level at any concentration; `"auto"` runs it first there, in
 0.1-1 ms at `p <= 16`.  Against exact methods and, for `p = 13..16` where
 none reaches, the 40-digit transcription `tests/reference/cut_mp.py`
-(largest relative error {cut_worst:.1e}):
+(largest relative error {cut_worst:.1e}, the holonomic rows aside: their
+differences are the holonomic method's own error, within its estimate;
+the last row with the series is at spacing 0.5, where the determinants
+cancel):
 
 {cut}
 
