@@ -430,16 +430,25 @@ CENTRE_AFTER = 0.001
 
 
 @jit
-def _centre_pays(k, p, x):
-    """Whether the plain shifted series of a Bingham spectrum peaks late
-    enough for the centred one to be tried (the test that opens
-    :func:`_centered_series`)."""
+def _full_range(p, x):
+    """Smallest and largest eigenvalue of the full spectrum: the given ones
+    and, when ``n < p``, the implicit zeros."""
     n = x.shape[0]
     lo = 0.0 if n < p else x[0]
     hi = lo
     for i in range(n):
         lo = min(lo, x[i])
         hi = max(hi, x[i])
+    return lo, hi
+
+
+@jit
+def _centre_pays(k, p, x):
+    """Whether the plain shifted series of a Bingham spectrum peaks late
+    enough for the centred one to be tried (the test that opens
+    :func:`_centered_series`)."""
+    n = x.shape[0]
+    lo, hi = _full_range(p, x)
     total = 0.0
     for i in range(p):
         xi = x[i] if i < n else 0.0
@@ -1209,12 +1218,7 @@ def _largest_group(p, x):
 def _cut_first(p, x):
     """Whether the spectrum (with its implicit zeros) is spread enough for
     the branch-cut method to go before the series."""
-    n = x.shape[0]
-    lo = 0.0 if n < p else x[0]
-    hi = lo
-    for i in range(n):
-        lo = min(lo, x[i])
-        hi = max(hi, x[i])
+    lo, hi = _full_range(p, x)
     return hi - lo >= CUT_FIRST_SPACING * (p - 1)
 
 
