@@ -163,6 +163,7 @@ def test_cut_derivative_identities(k, p, scale):
     (3, 7, [5.0, 5.0, 2.0, 2.0, -1.0, -3.0]),  # two pairs and a zero
     (2, 5, [80.0, 40.0, 40.0]),                # a pair across the k-th largest
     (2, 8, [9.0, 6.0004, 6.0, 4.0, 1.5]),      # a near pair, three zeros
+    (2, 9, [9.0, 6.0, 4.0, 1.5]),              # five zeros
 ])
 def test_cut_ties_match_series(k, p, x):
     """Equal eigenvalues (and pairs closer than 1e-4 of the range) are split
@@ -177,9 +178,28 @@ def test_cut_ties_match_series(k, p, x):
     np.testing.assert_allclose(g, gref, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("k,p,x", [
+    (1, 12, [90.0, 60.0, 40.0, 30.0, 20.0]),             # seven zeros
+    (11, 12, [90.0, 60.0, 40.0, 30.0, 20.0]),
+    (1, 16, [300.0, 200.0, 100.0, 50.0, 20.0, 10.0]),    # ten zeros
+    (1, 20, [50.0, 40.0, 30.0, -20.0]),                  # sixteen: refused
+])
+def test_cut_large_groups_match_contour(k, p, x):
+    """Many implicit zeros at large concentration, against the contour."""
+    x = np.array(x)
+    ref, eref = log_hyp1f1(k / 2, p / 2, x, method="contour", return_error=True)
+    if p - len(x) > 12:
+        with pytest.raises(ValueError, match="cut"):
+            cut(k, p, x)
+        return
+    v, e = cut(k, p, x, return_error=True)
+    assert abs(v - ref) <= e + eref
+    assert e <= 1e-9 * abs(v)
+
+
 def test_cut_refuses_large_groups_and_propagates_nan():
     with pytest.raises(ValueError, match="cut"):
-        cut(2, 8, [3.0, 2.0, 1.0])  # five implicit zeros
+        cut(2, 16, [3.0, 2.0, 1.0])  # thirteen implicit zeros
     assert np.isnan(cut(2, 5, [3.0, np.nan, 1.0, 0.5, -1.0]))
 
 

@@ -57,7 +57,13 @@ CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 # 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
 # treatments of the other methods
 CUT_MIN_GAP = 1e-4
-CUT_TIE_MAX_GROUP = 4
+# ties are split (_holonomic_ties); groups of up to 10 implicit zeros
+# measured (k = 1, 11, p = 12 and 16 against the contour, k = 2, 3 against
+# the series: errors within 0.03 of the estimate; where the split does not
+# converge the estimate says so); beyond p = 24 the split spectra cost too
+# much for a method that may not certify
+CUT_TIE_MAX_GROUP = 12
+CUT_TIE_MAX_P = 24
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
@@ -1147,7 +1153,8 @@ def _cut(k, p, x, nder, forced):
     no closer than ``CUT_MIN_GAP`` of the range) directly; ties (their
     segment integrals diverge) and close pairs by splitting them
     (:func:`_holonomic_ties` with the branch-cut method), for groups of at
-    most ``CUT_TIE_MAX_GROUP``.  ``NOT_APPLICABLE`` otherwise, or when the
+    most ``CUT_TIE_MAX_GROUP`` in ``p <= CUT_TIE_MAX_P``.  ``NOT_APPLICABLE``
+    otherwise, or when the
     sum has more than ``CUT_MAX_TERMS`` determinants."""
     n = x.shape[0]
     grad = np.zeros(n)
@@ -1158,7 +1165,7 @@ def _cut(k, p, x, nder, forced):
     if not _cut_spread(p, x, 0.0 if forced else CUT_MIN_GAP):
         # equal or close eigenvalues: split and extrapolate (small groups:
         # a group of m split by delta cancels like delta^(-(m-2)/2))
-        if _largest_group(p, x) > CUT_TIE_MAX_GROUP:
+        if p > CUT_TIE_MAX_P or _largest_group(p, x) > CUT_TIE_MAX_GROUP:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
         logF, g, h, err, st = _holonomic_ties(k, p, x, nder, p, True)
         if st == OK and not err <= CUT_ACCEPT * max(1.0, abs(logF)):
