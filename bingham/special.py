@@ -84,13 +84,13 @@ Methods
     times at spacing 0.5) and the error estimate, first-order rounding of
     every determinant plus the change between two quadrature levels, grows
     accordingly: the series is the method there.  Equal eigenvalues make
-    the segment integrals diverge: groups of at most 12 (implicit zeros
-    included; ``p <= 24``) and pairs closer than 1e-4 of the range are
+    the segment integrals diverge: for ``p <= 24`` equal eigenvalues
+    (implicit zeros included) and pairs closer than 1e-4 of the range are
     split and extrapolated like the holonomic method's ties (above), with
     splits down to 2e-4 of the range (10 implicit zeros at p = 16: 1e-14
-    relative against the contour); a group across the k-th largest
-    eigenvalue only while its split stays below 1/4 in absolute terms
-    (ranges up to about 1000).  The sum has ``C(ceil(p/2), floor(k/2))``
+    relative against the contour, 22 at p = 24: 3e-15); a group across the
+    k-th largest eigenvalue only while its split stays below 1/4 in
+    absolute terms (ranges up to about 1000 / (m - 1) for a group of m).  The sum has ``C(ceil(p/2), floor(k/2))``
     determinants (at most 5000).
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
@@ -391,8 +391,8 @@ def _run(a, b, x, nder, method):
             f"zeros included, for p <= 12 unless across the k-th largest at "
             f"large concentration; values closer than 1e-4 of their range "
             f"likewise, within 1e-2 of their gap to the others; cut needs the "
-            f"Bingham case, at most 12 equal eigenvalues (implicit zeros "
-            f"included; p <= 24 then) and at most 5000 determinants)")
+            f"Bingham case, p <= 24 when eigenvalues are equal (implicit "
+            f"zeros included), and at most 5000 determinants)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, 0.0, err)

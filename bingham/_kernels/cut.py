@@ -26,7 +26,8 @@ over sets ``S = {r_1 < .. < r_m}`` of odd segments (``m = floor(k/2)``;
 for odd ``k`` one more odd segment ``r'`` not in ``S`` adds the column
 ``sigma_r' c^(r')``), with columns ``sigma_r c^(r)`` and ``W = sum_q
 kappa_q c^(q)`` over the even ``q`` between ``r`` and the next member of
-``S`` (``sigma_r = (-1)^((r-1)/2)``, ``kappa_q = (-1)^(q/2)``).  The
+``S`` (or the end; ``sigma_r = (-1)^((r-1)/2)``, ``kappa_q =
+(-1)^(q/2)``).  The
 constant follows from the limit of well-separated eigenvalues, where the
 leading term is the Laplace approximation; it matches the series to 1e-16
 for k, p up to 5, 10.
@@ -46,6 +47,11 @@ quadrature in ``theta`` (the half-line: ``s = y_p - v^2`` and exp-sinh in
 (monic, so the sum does not depend on it), which keeps the leading
 determinant close to triangular.  Derivatives differentiate the integrands
 (the basis held fixed) and the determinants (Jacobi's formula).
+
+Equal eigenvalues make the segment integrals next to them diverge (the sum
+stays finite); the caller splits them and extrapolates
+(``dispatch._cut``).  ``tests/reference/cut_mp.py`` transcribes the
+representation in mpmath.
 """
 import math
 

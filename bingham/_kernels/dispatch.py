@@ -57,12 +57,12 @@ CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 # 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
 # treatments of the other methods
 CUT_MIN_GAP = 1e-4
-# ties are split (_holonomic_ties); groups of up to 10 implicit zeros
-# measured (k = 1, 11, p = 12 and 16 against the contour, k = 2, 3 against
-# the series: errors within 0.03 of the estimate; where the split does not
-# converge the estimate says so); beyond p = 24 the split spectra cost too
-# much for a method that may not certify
-CUT_TIE_MAX_GROUP = 12
+# ties are split (_holonomic_ties), groups of any size: up to 22 implicit
+# zeros measured (k = 1 and 11, p = 12..24, against the contour: errors
+# 1e-12, estimates 1e-9; k = 2, 3 with 5-7 zeros against the series: within
+# 0.03 of the estimate; where the split does not converge the estimate says
+# so); beyond p = 24 the split spectra cost too much for a method that may
+# not certify
 CUT_TIE_MAX_P = 24
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
@@ -1152,9 +1152,8 @@ def _cut(k, p, x, nder, forced):
     eigenvalues and the implicit zeros).  Distinct eigenvalues (in "auto",
     no closer than ``CUT_MIN_GAP`` of the range) directly; ties (their
     segment integrals diverge) and close pairs by splitting them
-    (:func:`_holonomic_ties` with the branch-cut method), for groups of at
-    most ``CUT_TIE_MAX_GROUP`` in ``p <= CUT_TIE_MAX_P``.  ``NOT_APPLICABLE``
-    otherwise, or when the
+    (:func:`_holonomic_ties` with the branch-cut method) in ``p <=
+    CUT_TIE_MAX_P``.  ``NOT_APPLICABLE`` otherwise, or when the
     sum has more than ``CUT_MAX_TERMS`` determinants."""
     n = x.shape[0]
     grad = np.zeros(n)
@@ -1163,9 +1162,8 @@ def _cut(k, p, x, nder, forced):
     if kk < 1 or num_terms(p, kk) > CUT_MAX_TERMS or n > p:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if not _cut_spread(p, x, 0.0 if forced else CUT_MIN_GAP):
-        # equal or close eigenvalues: split and extrapolate (small groups:
-        # a group of m split by delta cancels like delta^(-(m-2)/2))
-        if p > CUT_TIE_MAX_P or _largest_group(p, x) > CUT_TIE_MAX_GROUP:
+        # equal or close eigenvalues: split and extrapolate
+        if p > CUT_TIE_MAX_P:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
         logF, g, h, err, st = _holonomic_ties(k, p, x, nder, p, True)
         if st == OK and not err <= CUT_ACCEPT * max(1.0, abs(logF)):
@@ -1203,22 +1201,6 @@ def _cut_spread(p, x, min_gap):
         if not (y[i + 1] - y[i] > min_gap * rng):
             return False
     return True
-
-
-@jit
-def _largest_group(p, x):
-    """Largest number of equal eigenvalues in the full spectrum."""
-    n = x.shape[0]
-    y = np.zeros(p)
-    for i in range(n):
-        y[i] = x[i]
-    y = np.sort(y)
-    big = 1
-    run = 1
-    for i in range(1, p):
-        run = run + 1 if y[i] == y[i - 1] else 1
-        big = max(big, run)
-    return big
 
 
 @jit

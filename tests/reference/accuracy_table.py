@@ -317,11 +317,11 @@ those spectra, except for `p >= 14` with `k` near `p/2` and spreads of a
 few units, where neither certifies 1e-12 (e.g. `k = 8`, `p = 16`,
 eigenvalues `0, 0.5, .., 7.5`: the branch-cut result is off by 5e-6 against
 the 40-digit transcription, its estimate says 1.2e-3).  Equal eigenvalues
-make the segment integrals diverge: groups of at most 12 (implicit zeros
-included; `p <= 24`) and pairs closer than 1e-4 of the range are split and
+make the segment integrals diverge: for `p <= 24` equal eigenvalues
+(implicit zeros included) and pairs closer than 1e-4 of the range are split and
 extrapolated as for the holonomic method below, with splits down to 2e-4
-of the range (a group across the k-th largest eigenvalue while the split
-stays below 1/4: ranges up to about 1000).  Against the series, e.g. k=2,
+of the range (a group of m across the k-th largest eigenvalue while the
+split stays below 1/4: ranges up to about 1000 / (m - 1)).  Against the series, e.g. k=2,
 p=8, x=[90, 90, 60, 40, 15] (three implicit zeros): 2.8e-13 off, estimate
 1.7e-11; k=2, p=5, x=[80, 40, 40] (a pair across the k-th largest, two
 zeros): 5e-9 off, estimate 1.1e-6 (the Laplace approximation was 6.4e-3
@@ -388,11 +388,10 @@ involve F:
 
 Where neither the series (roughly: `min(k, p - k) >= 2` and the sum of the
 `min(k, p-k)` largest shifted eigenvalues above 30-50), the branch-cut
-method, the holonomic method nor the isotropic method applies (groups of
-more than 12 equal eigenvalues, implicit zeros included, or ties in
-`p > 24`; ties across the k-th largest eigenvalue at ranges beyond about
-1000; near groups too close to the others for the expansion about their
-mean), the
+method, the holonomic method nor the isotropic method applies (equal
+eigenvalues, implicit zeros included, in `p > 24`; a group of m across
+the k-th largest eigenvalue at ranges beyond about 1000 / (m - 1); near
+groups too close to the others for the expansion about their mean), the
 automatic choice falls back to the leading-order Laplace
 approximation with an `AccuracyWarning`.  A tie across the k-th largest
 eigenvalue is part of it: the c-planes of the group's eigenspace cost
