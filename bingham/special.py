@@ -90,8 +90,8 @@ Methods
     splits down to 2e-4 of the range (10 implicit zeros at p = 16: 1e-14
     relative against the contour, 22 at p = 24: 3e-15); a group across the
     k-th largest eigenvalue only while its split stays below 1/4 in
-    absolute terms (ranges up to about 1000 / (m - 1) for a group of m).  The sum has ``C(ceil(p/2), floor(k/2))``
-    determinants (at most 5000).
+    absolute terms (ranges up to about 1000 / (m - 1) for a group of m).
+    The sum has ``C(ceil(p/2), floor(k/2))`` determinants (at most 5000).
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
     Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound
@@ -580,7 +580,10 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
     ``docs/accuracy.md``): relative error of the log value below ``1e-13``
     (absolute where ``|log F| < 1``) for ``n = 1``, for ``k = 1`` and
     ``k = p - 1`` with eigenvalues in ``[-1e5, 1e5]`` and ``p`` up to 8192,
-    and for the positive-term series regimes.
+    for the positive-term series regimes, and (branch-cut method) for
+    Bingham spectra of distinct eigenvalues spaced by about one or more at
+    any concentration (to 1e-15 against the 40-digit transcription at
+    p = 13..16).
 
     References
     ----------
