@@ -57,7 +57,7 @@ CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 # 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
 # treatments of the other methods
 CUT_MIN_GAP = 1e-4
-# ties are split (_holonomic_ties), groups of any size: up to 22 implicit
+# ties are split (_split_ties), groups of any size: up to 22 implicit
 # zeros measured (k = 1 and 11, p = 12..24, against the contour: errors
 # 1e-12, estimates 1e-9; k = 2, 3 with 5-7 zeros against the series: within
 # 0.03 of the estimate; where the split does not converge the estimate says
@@ -930,7 +930,7 @@ def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
 
 @jit
 def _ties_core(k, p, f, nder, isotropic_too, cut):
-    """:func:`_holonomic_ties` on the whole spectrum ``f`` (``p`` values) with
+    """:func:`_split_ties` on the whole spectrum ``f`` (``p`` values) with
     ties (equal eigenvalues) or near ties (pairs of eigenvalues closer than
     ``HGM_MIN_GAP`` of the range, no exact ties then), by splitting them.
 
@@ -945,7 +945,7 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
     polynomial in ``delta^2`` is evaluated at its actual half gap instead of
     0; its derivatives are split into parts even and odd under the swap of
     the pair (the odd part, divided by ``delta``, is even) and both parts
-    interpolated.  The caller (:func:`_holonomic_ties`) passes either exact
+    interpolated.  The caller (:func:`_split_ties`) passes either exact
     ties or near pairs alone, never near groups of more than two.  One
     repeated nonzero eigenvalue is refused unless ``isotropic_too``.  With
     ``cut`` the split spectra go to the branch-cut method instead of the
@@ -1072,11 +1072,12 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
 
 
 @jit
-def _holonomic_ties(k, p, x, nder, max_p, cut):
-    """The shifted holonomic method on a Bingham spectrum with ties (equal
-    eigenvalues, including several implicit zeros) or near ties (distinct
-    eigenvalues closer than ``HGM_MIN_GAP`` of the range), by splitting
-    them (:func:`_ties_core`).
+def _split_ties(k, p, x, nder, max_p, cut):
+    """A Bingham spectrum with ties (equal eigenvalues, including several
+    implicit zeros) or near ties (distinct eigenvalues closer than
+    ``HGM_MIN_GAP`` of the range), by splitting them (:func:`_ties_core`)
+    and evaluating the split spectra with the shifted holonomic method, or
+    with the branch-cut method when ``cut``.
 
     Near pairs alone are split and interpolated to their actual gap.  Other
     near groups (of three or more, or next to exact ties) are moved to their
@@ -1085,8 +1086,7 @@ def _holonomic_ties(k, p, x, nder, max_p, cut):
     the tie (``log F += D^T H D / 2``, ``grad += H D``; ``D`` sums to 0 in
     each group, so the first-order term vanishes): the neglected terms are
     of third order in ``D``, below ``1e-4`` of the range, and the error
-    estimate adds twice the correction.  Only for ``p <= max_p``.  With
-    ``cut``, the branch-cut method evaluates the split spectra.
+    estimate adds twice the correction.  Only for ``p <= max_p``.
     """
     n = x.shape[0]
     grad = np.zeros(n)
@@ -1152,7 +1152,7 @@ def _cut(k, p, x, nder, forced):
     eigenvalues and the implicit zeros).  Distinct eigenvalues (in "auto",
     no closer than ``CUT_MIN_GAP`` of the range) directly; ties (their
     segment integrals diverge) and close pairs by splitting them
-    (:func:`_holonomic_ties` with the branch-cut method) in ``p <=
+    (:func:`_split_ties` with the branch-cut method) in ``p <=
     CUT_TIE_MAX_P``.  ``NOT_APPLICABLE`` otherwise, or when the
     sum has more than ``CUT_MAX_TERMS`` determinants."""
     n = x.shape[0]
@@ -1165,7 +1165,7 @@ def _cut(k, p, x, nder, forced):
         # equal or close eigenvalues: split and extrapolate
         if p > CUT_TIE_MAX_P:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-        logF, g, h, err, st = _holonomic_ties(k, p, x, nder, p, True)
+        logF, g, h, err, st = _split_ties(k, p, x, nder, p, True)
         if st == OK and not err <= CUT_ACCEPT * max(1.0, abs(logF)):
             st = NOT_CONVERGED
         return logF, g, h, err, st
@@ -1216,7 +1216,7 @@ def _holonomic(a, b, x, nder, forced):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
     the shifted spectrum (:func:`_holonomic_shifted`, or
-    :func:`_holonomic_ties` when eigenvalues are equal or close: up to
+    :func:`_split_ties` when eigenvalues are equal or close: up to
     ``p = TIE_MAX_P``, or ``TIE_MAX_P_FORCED`` when the caller asked for the
     method).  Returns ``(logF, grad, hess, err, status)``; status
     NOT_APPLICABLE when ineligible and NOT_CONVERGED when the error
@@ -1227,7 +1227,7 @@ def _holonomic(a, b, x, nder, forced):
         logF, g, h, err, st = _holonomic_shifted(int(2.0 * a), int(2.0 * b),
                                                  x, nder)
         if st == NOT_APPLICABLE:
-            logF, g, h, err, st = _holonomic_ties(
+            logF, g, h, err, st = _split_ties(
                 int(2.0 * a), int(2.0 * b), x, nder,
                 TIE_MAX_P_FORCED if forced else TIE_MAX_P, False)
     if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
