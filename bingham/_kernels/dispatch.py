@@ -13,7 +13,7 @@ import numpy as np
 
 from ._jit import jit
 from .contour import bromwich
-from .cut import cut_bingham, num_terms
+from .confluent import confluent_bingham
 from .holonomic import hgm
 from .zonal import series_work, zonal_series
 
@@ -49,24 +49,13 @@ SHIFT_MAX_P = 256
 # p = 16, k = 8: 70), and the mean spacing of the spectrum from which it
 # runs before the series (below, its terms cancel: at spacing 1, p = 16,
 # k = 8 the sum of |terms| is 200 times the sum, at 0.5, 1e8 times)
-CUT_MAX_TERMS = 5000
-CUT_FIRST_SPACING = 1.0
-CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
-# closest pair (relative to the range) that "auto" gives the method: closer
-# pairs lose accuracy in the derivatives along the pair (k=2, p=5, pair
-# 1 +- 1e-9: gradient off by 2e-5; 1 +- 1e-6: 1e-9) and go to the near-tie
-# treatments of the other methods
-CUT_MIN_GAP = 1e-4
-# ties are split (_split_ties), groups of any size: up to 22 implicit
-# zeros measured (k = 1 and 11, p = 12..24, against the contour: errors
-# 1e-12, estimates 1e-9; k = 2, 3 with 5-7 zeros against the series: within
-# 0.03 of the estimate; where the split does not converge the estimate says
-# so); beyond p = 24 the split spectra cost too much for a method that may
-# not certify
-CUT_TIE_MAX_P = 24
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
+CUT_FIRST_SPACING = 1.0
+CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
+CONFLUENT_ACCEPT = 1e-12  # ... for the first try in "auto" (the library's
+# promise; past it the ladder may find a smaller estimate)
 HGM_MAX_VARS = 6  # given eigenvalues (2^n states)
 HGM_SHIFT_MAX_P = 12  # whole shifted spectra (2^p states; p = 12: seconds)
 HGM_LADDER_MAX_P = 10  # ... tried before the series' full budget
@@ -929,7 +918,7 @@ def _average_over_groups(label, ngroups, g, h, nder, gout, hout):
 
 
 @jit
-def _ties_core(k, p, f, nder, isotropic_too, cut):
+def _ties_core(k, p, f, nder, isotropic_too):
     """:func:`_split_ties` on the whole spectrum ``f`` (``p`` values) with
     ties (equal eigenvalues) or near ties (pairs of eigenvalues closer than
     ``HGM_MIN_GAP`` of the range, no exact ties then), by splitting them.
@@ -947,10 +936,7 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
     the pair (the odd part, divided by ``delta``, is even) and both parts
     interpolated.  The caller (:func:`_split_ties`) passes either exact
     ties or near pairs alone, never near groups of more than two.  One
-    repeated nonzero eigenvalue is refused unless ``isotropic_too``.  With
-    ``cut`` the split spectra go to the branch-cut method instead of the
-    holonomic one (accurate down to splits of ``CUT_MIN_GAP`` of the
-    range instead of ``TIE_MIN_SPLIT``).  The
+    repeated nonzero eigenvalue is refused unless ``isotropic_too``.  The
     error estimate is the change from one fewer point plus the methods' own
     estimates times the extrapolation's amplification.
     """
@@ -1000,7 +986,7 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
     # unreliable below a relative gap of about 1e-2: the split stays above
     # TIE_MIN_SPLIT of the range
     width = f.max() - f.min()
-    min_split = (2.0 * CUT_MIN_GAP if cut else TIE_MIN_SPLIT) * width
+    min_split = TIE_MIN_SPLIT * width
     delta = max(min(TIE_STEP, TIE_SPREAD / (TIE_POINTS * (big - 1.0))) * gap,
                 min_split)
     J = TIE_POINTS
@@ -1027,11 +1013,7 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
         split = (j + 1.0) * delta
         for i in range(p):
             y[i] = base[i] + split * offs[i]
-        if cut:
-            v, g, h, e, ok = cut_bingham(k, p, y, nder)
-            st = OK if ok and math.isfinite(v) else NOT_APPLICABLE
-        else:
-            v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
+        v, g, h, e, st = _holonomic_shifted(k, p, y, nder)
         if st != OK:
             return np.nan, grad, hess, np.inf, st
         vals[j] = v
@@ -1072,12 +1054,11 @@ def _ties_core(k, p, f, nder, isotropic_too, cut):
 
 
 @jit
-def _split_ties(k, p, x, nder, max_p, cut):
+def _split_ties(k, p, x, nder, max_p):
     """A Bingham spectrum with ties (equal eigenvalues, including several
     implicit zeros) or near ties (distinct eigenvalues closer than
     ``HGM_MIN_GAP`` of the range), by splitting them (:func:`_ties_core`)
-    and evaluating the split spectra with the shifted holonomic method, or
-    with the branch-cut method when ``cut``.
+    and evaluating the split spectra with the shifted holonomic method.
 
     Near pairs alone are split and interpolated to their actual gap.  Other
     near groups (of three or more, or next to exact ties) are moved to their
@@ -1111,7 +1092,7 @@ def _split_ties(k, p, x, nder, max_p, cut):
             exact = True
     merge = nnear > 0 and (odd or exact)
     if not merge:
-        v, g, h, e, st = _ties_core(k, p, f, nder, False, cut)
+        v, g, h, e, st = _ties_core(k, p, f, nder, False)
     else:
         mean = np.zeros(ngroups)
         for i in range(p):
@@ -1129,7 +1110,7 @@ def _split_ties(k, p, x, nder, max_p, cut):
         for i in range(p):
             if not abs(D[i]) <= TIE_TAYLOR * scale:
                 return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-        v, g, h, e, st = _ties_core(k, p, fm, 2, True, cut)
+        v, g, h, e, st = _ties_core(k, p, fm, 2, True)
         if st == OK:
             HD = h @ D
             corr = 0.5 * (D @ HD)
@@ -1147,60 +1128,21 @@ def _split_ties(k, p, x, nder, max_p, cut):
 
 
 @jit
-def _cut(k, p, x, nder, forced):
-    """The branch-cut method (:mod:`.cut`) on the full spectrum (the given
-    eigenvalues and the implicit zeros).  Distinct eigenvalues (in "auto",
-    no closer than ``CUT_MIN_GAP`` of the range) directly; ties (their
-    segment integrals diverge) and close pairs by splitting them
-    (:func:`_split_ties` with the branch-cut method) in ``p <=
-    CUT_TIE_MAX_P``.  ``NOT_APPLICABLE`` otherwise, or when the
-    sum has more than ``CUT_MAX_TERMS`` determinants."""
+def _cut(k, p, x, nder):
+    """The branch-cut method in its confluent form (:mod:`.confluent`) on
+    the full spectrum (the given eigenvalues and the implicit zeros; ties of
+    any multiplicity, near ties and low rank included).  NOT_APPLICABLE for
+    one repeated value or a sum beyond ``confluent.MAX_WORK``;
+    NOT_CONVERGED where the estimate exceeds ``CUT_ACCEPT`` relative."""
     n = x.shape[0]
-    grad = np.zeros(n)
-    hess = np.zeros((n, n))
     kk = min(k, p - k)
-    if kk < 1 or num_terms(p, kk) > CUT_MAX_TERMS or n > p:
-        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    if not _cut_spread(p, x, 0.0 if forced else CUT_MIN_GAP):
-        # equal or close eigenvalues: split and extrapolate
-        if p > CUT_TIE_MAX_P:
-            return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-        logF, g, h, err, st = _split_ties(k, p, x, nder, p, True)
-        if st == OK and not err <= CUT_ACCEPT * max(1.0, abs(logF)):
-            st = NOT_CONVERGED
-        return logF, g, h, err, st
-    full = np.zeros(p)
-    for i in range(n):
-        full[i] = x[i]
-    logF, g, h, err, ok = cut_bingham(k, p, full, nder)
+    if kk < 1 or n > p:
+        return np.nan, np.zeros(n), np.zeros((n, n)), np.inf, NOT_APPLICABLE
+    logF, g, h, err, ok = confluent_bingham(k, p, x, nder)
     if not ok:
-        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    for i in range(n):
-        if nder >= 1:
-            grad[i] = g[i]
-        if nder >= 2:
-            for j in range(n):
-                hess[i, j] = h[i, j]
+        return np.nan, g, h, np.inf, NOT_APPLICABLE
     st = OK if err <= CUT_ACCEPT * max(1.0, abs(logF)) else NOT_CONVERGED
-    return logF, grad, hess, err, st
-
-
-@jit
-def _cut_spread(p, x, min_gap):
-    """Whether the full spectrum (with its implicit zeros) is distinct, no
-    two eigenvalues closer than ``min_gap`` of its range."""
-    n = x.shape[0]
-    if p - n > 1:
-        return False
-    y = np.zeros(n + 1 if n < p else n)
-    for i in range(n):
-        y[i] = x[i]
-    y = np.sort(y)
-    rng = y[-1] - y[0]
-    for i in range(y.shape[0] - 1):
-        if not (y[i + 1] - y[i] > min_gap * rng):
-            return False
-    return True
+    return logF, g, h, err, st
 
 
 @jit
@@ -1229,7 +1171,7 @@ def _holonomic(a, b, x, nder, forced):
         if st == NOT_APPLICABLE:
             logF, g, h, err, st = _split_ties(
                 int(2.0 * a), int(2.0 * b), x, nder,
-                TIE_MAX_P_FORCED if forced else TIE_MAX_P, False)
+                TIE_MAX_P_FORCED if forced else TIE_MAX_P)
     if st == OK and not err <= 1e-12 * max(1.0, abs(logF)):
         st = NOT_CONVERGED
     return logF, g, h, err, st
@@ -1304,8 +1246,15 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     if method == CUT:
         if not bingham:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder, True)
+        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder)
         return logF, g, h, err, st, USED_CUT
+    if method == AUTO and bingham:
+        # every Bingham input: the confluent branch-cut method first (ties
+        # and implicit zeros exactly, about a millisecond); what it does not
+        # certify goes down the ladder below
+        cv, cg, ch, cerr, cok = confluent_bingham(int(k2), int(p2), x, nder)
+        if cok and cerr <= CONFLUENT_ACCEPT * max(1.0, abs(cv)):
+            return cv, cg, ch, cerr, OK, USED_CUT
     # the branch-cut result, computed at most once: first for spread
     # spectra (exact there, and milliseconds), else after the series'
     # small budget
@@ -1313,7 +1262,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     cut_auto = method == AUTO and bingham
     if cut_auto and _cut_first(int(p2), x):
-        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder, False)
+        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
         ctried = True
         if cst == OK:
             return cv, cg, ch, cerr, cst, USED_CUT
@@ -1347,8 +1296,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                     # the branch-cut or the holonomic method if one applies,
                     # else Laplace
                     if cut_auto and not ctried:
-                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder,
-                                                     False)
+                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
                         ctried = True
                     if cst == OK:
                         return cv, cg, ch, cerr, cst, USED_CUT
@@ -1391,7 +1339,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
         if cut_auto and not ctried:
-            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder, False)
+            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
             ctried = True
             if cst == OK:
                 return cv, cg, ch, cerr, cst, USED_CUT
