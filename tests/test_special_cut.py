@@ -175,7 +175,9 @@ def test_cut_ties_match_series(k, p, x):
     v, e = cut(k, p, x, return_error=True)
     assert abs(v - ref) <= e + eref
     assert e <= 1e-6 * abs(v)
-    g = cut(k, p, x, grad_log_hyp1f1)
+    # (a pair below k above other values: the branch-cut method refuses
+    # derivatives there, see bingham/_kernels/confluent.py; "auto" answers)
+    g = grad_log_hyp1f1(k / 2, p / 2, x)
     gref = grad_log_hyp1f1(k / 2, p / 2, x, method="series")
     np.testing.assert_allclose(g, gref, rtol=0, atol=1e-6)
 

@@ -63,7 +63,8 @@ but in floating point they are ``e^(excess x gap)`` times too large, and
 neither the rounding estimate nor the change with the arcs' radii reliably
 shows it.  Such spectra (an arc group of multiplicity below ``k`` with
 groups below it, more than ``EXCESS_GAP = 8`` below its arc: at most e^8
-of excess otherwise) are refused; dropping the excess terms one by one (per
+of excess otherwise; at any distance for derivatives, which the excess
+terms spoil even where the value survives) are refused; dropping the excess terms one by one (per
 group point counts, windows and Theta powers expanded) is not done yet.
 """
 import cmath
@@ -1137,8 +1138,8 @@ def confluent_bingham(k, p, x, nder):
     X)``, ``x`` the given eigenvalues (the other ``p - len(x)`` are zero;
     any may be equal), with its derivatives in ``x`` up to order ``nder``.
     Refused (``ok`` False) where a group with an arc and multiplicity below
-    ``k`` has groups below it, more than ``EXCESS_GAP`` away (module
-    docstring).
+    ``k`` has groups below it, more than ``EXCESS_GAP`` away, or at any
+    distance when derivatives are asked for (module docstring).
     A tie's members share the derivative of the tie moved as a whole
     (divided by its multiplicity); within a tie of ``m`` the Hessian's
     diagonal ``D`` and off-diagonal ``O`` follow from the tie moved as a
@@ -1168,7 +1169,10 @@ def confluent_bingham(k, p, x, nder):
             mt = 0.0
             for h in range(first[g], last[g] + 1):
                 mt += m[h]
-            if mt < kk and z[last[g]] + rho[g] - z[first[g + 1]] > EXCESS_GAP:
+            # (derivatives: at any gap; k=3, p=6, [0, 0, 1, 3, -1, -2]: the
+            # value within 2e-16, the pair's gradient -1.18 for 0.49)
+            if mt < kk and (nder >= 1 or z[last[g]] + rho[g]
+                            - z[first[g + 1]] > EXCESS_GAP):
                 return np.nan, grad, hess, np.inf, False
     nodes, gam = _basis_for(z, m, kk, first, last, centre, rho)
     logc = -0.5 * kk * math.log(math.pi) - (kk // 2) * math.log(2.0)

@@ -45,13 +45,13 @@ CONTOUR_MAX_NODES = 8192
 # reported error is that difference, which bounds the error of the finer sum)
 CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
-# the branch-cut method: determinants in its sum (p = 24, k = 12: 924;
-# p = 16, k = 8: 70), and the mean spacing of the spectrum from which it
-# runs before the series (below, its terms cancel: at spacing 1, p = 16,
-# k = 8 the sum of |terms| is 200 times the sum, at 0.5, 1e8 times)
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
+# the branch-cut method (confluent form): the mean spacing of the spectrum
+# from which the ladder tries it again before the series (below, its terms
+# cancel: at spacing 1, p = 16, k = 8 the sum of |terms| is 200 times the
+# sum, at 0.5, 1e8 times), and the estimate that ends the search
 CUT_FIRST_SPACING = 1.0
 CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 CONFLUENT_ACCEPT = 1e-12  # ... for the first try in "auto" (the library's
@@ -1132,7 +1132,8 @@ def _cut(k, p, x, nder):
     """The branch-cut method in its confluent form (:mod:`.confluent`) on
     the full spectrum (the given eigenvalues and the implicit zeros; ties of
     any multiplicity, near ties and low rank included).  NOT_APPLICABLE for
-    one repeated value or a sum beyond ``confluent.MAX_WORK``;
+    one repeated value, a sum beyond ``confluent.MAX_WORK`` or the refused
+    excess-term configuration (:func:`.confluent.confluent_bingham`);
     NOT_CONVERGED where the estimate exceeds ``CUT_ACCEPT`` relative."""
     n = x.shape[0]
     kk = min(k, p - k)

@@ -299,7 +299,10 @@ def confluent_rows():
             if d > 0:
                 ratio = min(ratio, e / d)
             if "grad" in c and e <= 1e-12 * max(1.0, abs(v)):
-                g = grad_log_hyp1f1(k / 2, p / 2, x, method="cut")
+                try:
+                    g = grad_log_hyp1f1(k / 2, p / 2, x, method="cut")
+                except ValueError:  # derivatives refused (excess terms)
+                    continue
                 gworst = max(gworst, float(np.max(np.abs(g - c["grad"]))))
         gcol = f"{gworst:.1e} (where certified)" if source == "series" else "-"
         lines.append(f"| {label} | {len(sel)} | {refused} | {worst:.1e} | "
