@@ -126,14 +126,12 @@ Methods
     quadrature levels.
 ``"auto"``
     The contour where it applies; for every Bingham input the branch-cut
-    method (confluent form), kept where its estimate certifies 1e-12
-    relative; otherwise, for a Bingham spectrum whose mean eigenvalue
-    spacing is at least one, the branch-cut method; the series
-    elsewhere (the branch-cut method after its first, small budget); where
-    the series would exceed its work budget, the holonomic method if it
-    applies, the isotropic method for a repeated eigenvalue, then (Bingham
-    case) the Laplace approximation, whichever error estimate is the
-    smallest.
+    method (confluent form, run once), kept where its estimate certifies
+    1e-12 relative; otherwise the series; where the series would exceed
+    its work budget, the holonomic method if it applies, the isotropic
+    method for a repeated eigenvalue, then (Bingham case) the Laplace
+    approximation, whichever error estimate is the smallest (the
+    branch-cut result included).
 
 Every evaluation carries an error estimate (``return_error=True``): for the
 contour, the difference of two nested trapezoidal sums plus rounding; for the

@@ -833,7 +833,7 @@ def _equilibrated_pfaffian(X, Xabs):
 
 
 @jit
-def count_terms(kk, A, b, tie):
+def count_terms(kk, b, tie):
     """How many bordered Pfaffians the sum has (at most)."""
     G = b.shape[0]
     nb = 0
@@ -1190,7 +1190,7 @@ def confluent_bingham(k, p, x, nder):
         # each term: an LU of order up to 2k + 1, and with the Hessian one
         # product X^-1 dX per distinct value
         per = (2.0 * kk + 1.0) ** 3 * (1.0 + (z.shape[0] if nder >= 2 else 0))
-        if count_terms(kk, A, b, tie) * per > MAX_WORK:
+        if count_terms(kk, b, tie) * per > MAX_WORK:
             return np.nan, grad, hess, np.inf, False
         vf, rf, gz, hz = term_sum(kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT,
                                   d2A, d2b, d2T)
@@ -1210,6 +1210,8 @@ def confluent_bingham(k, p, x, nder):
         A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T = group_forms(
             z, m, kk, nodes, gam, first, last, centre, rho, level, sub, False,
             nder)
+        # (its value v2 is not used: a call returns the same log F whether
+        # or not it asks for derivatives)
         v2, r2, gz, hz = term_sum(kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT,
                                   d2A, d2b, d2T)
         d = z.shape[0]

@@ -48,11 +48,7 @@ SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
-# the branch-cut method (confluent form): the mean spacing of the spectrum
-# from which the ladder tries it again before the series (below, its terms
-# cancel: at spacing 1, p = 16, k = 8 the sum of |terms| is 200 times the
-# sum, at 0.5, 1e8 times), and the estimate that ends the search
-CUT_FIRST_SPACING = 1.0
+# the branch-cut method (confluent form): the estimate that ends the search
 CUT_ACCEPT = 5e-13  # relative error estimate that ends the search
 CONFLUENT_ACCEPT = 1e-12  # ... for the first try in "auto" (the library's
 # promise; past it the ladder may find a smaller estimate)
@@ -1147,14 +1143,6 @@ def _cut(k, p, x, nder):
 
 
 @jit
-def _cut_first(p, x):
-    """Whether the spectrum (with its implicit zeros) is spread enough for
-    the branch-cut method to go before the series."""
-    lo, hi = _full_range(p, x)
-    return hi - lo >= CUT_FIRST_SPACING * (p - 1)
-
-
-@jit
 def _holonomic(a, b, x, nder, forced):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
@@ -1249,24 +1237,16 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
         logF, g, h, err, st = _cut(int(k2), int(p2), x, nder)
         return logF, g, h, err, st, USED_CUT
-    if method == AUTO and bingham:
-        # every Bingham input: the confluent branch-cut method first (ties
-        # and implicit zeros exactly, about a millisecond); what it does not
-        # certify goes down the ladder below
-        cv, cg, ch, cerr, cok = confluent_bingham(int(k2), int(p2), x, nder)
-        if cok and cerr <= CONFLUENT_ACCEPT * max(1.0, abs(cv)):
-            return cv, cg, ch, cerr, OK, USED_CUT
-    # the branch-cut result, computed at most once: first for spread
-    # spectra (exact there, and milliseconds), else after the series'
-    # small budget
-    ctried = False
+    # every Bingham input: the confluent branch-cut method first (ties and
+    # implicit zeros exactly, about a millisecond), computed once; what it
+    # does not certify goes down the ladder below, which may still prefer
+    # its result to the others'
     cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    cut_auto = method == AUTO and bingham
-    if cut_auto and _cut_first(int(p2), x):
+    if method == AUTO and bingham:
         cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
-        ctried = True
-        if cst == OK:
-            return cv, cg, ch, cerr, cst, USED_CUT
+        if cst != NOT_APPLICABLE and \
+                cerr <= CONFLUENT_ACCEPT * max(1.0, abs(cv)):
+            return cv, cg, ch, cerr, OK, USED_CUT
     # the holonomic result, computed at most once (several places below
     # may want it)
     tried = False
@@ -1294,13 +1274,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                 bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
                                  - math.lgamma(2.0 * mm + 1.0))
                 if bound * (n + mm) > 10.0 * max_pairs:
-                    # the branch-cut or the holonomic method if one applies,
-                    # else Laplace
-                    if cut_auto and not ctried:
-                        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
-                        ctried = True
-                    if cst == OK:
-                        return cv, cg, ch, cerr, cst, USED_CUT
+                    # the holonomic method if certified, else the best
+                    # estimate (the branch-cut result above included)
                     if not tried:
                         hv, hg, hh, herr, hst = _holonomic(a, b, x, nder,
                                                            False)
@@ -1339,11 +1314,6 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
             strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
-        if cut_auto and not ctried:
-            cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
-            ctried = True
-            if cst == OK:
-                return cv, cg, ch, cerr, cst, USED_CUT
         if ladder:
             if not centre_first:
                 logF, g, h, err, st = _series_bingham(
