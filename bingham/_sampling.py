@@ -2,7 +2,8 @@
 
 Target, with respect to the Haar measure on the Stiefel manifold V_k(R^p):
 ``etr(X^T A X)``, where ``A = V diag(l) V^T`` (``V`` is ``p x r``; the other
-``p - r`` eigenvalues are 0).  Two envelopes, combined by the planner:
+``p - r`` eigenvalues are 0).  The planner takes the envelope of smallest
+mass among:
 
 1. **MACG** (matrix angular central Gaussian; Kent, Ganeiber & Mardia, JCGS
    27 (2018)): ``Y ~ N(0, Omega^-1)`` row-wise, ``X = Y (Y^T Y)^-1/2`` with
@@ -29,6 +30,12 @@ Target, with respect to the Haar measure on the Stiefel manifold V_k(R^p):
 
 3. **Wishart in principal-angle space** (isotropic concentration of rank
    ``r >= k + 1``): see :meth:`Plan._plan_wishart` and docs/sampling.md.
+
+4. **Split** (a gap below the top ``j < k`` eigenvalues, e.g. a
+   concentration of rank below k): a Wishart for the angles to the top-j
+   eigenspace times the matrix Bingham of the complement with ``k - j``
+   columns, sampled by its own plan (recursively); see
+   :meth:`Plan._plan_split` and docs/sampling.md.
 
 All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
@@ -68,15 +75,23 @@ def _optimal_b(mu, mult, p):
 class Plan:
     """Precomputed envelope constants for one matrix Bingham."""
 
-    def __init__(self, lam, V, p, k, method="auto"):
+    def __init__(self, lam, V, p, k, method="auto", exclude=None,
+                 _memo=None):
         lam = np.asarray(lam, float)
         order = np.argsort(-lam, kind="stable")
         self.lam = lam[order]
         self.V = V[:, order]
         self.p, self.k = p, k
+        # frames live in the complement of ``exclude`` (p x e, orthonormal,
+        # orthogonal to V): the sub-problems of the split envelope
+        if exclude is None:
+            exclude = np.zeros((p, 0))
+        self.exclude = exclude
+        self.n = n = p - exclude.shape[1]   # dimension frames live in
+        self.Vx = np.hstack([self.V, exclude])
         r = self.lam.size
         self.r = r
-        self.m = p - r                  # multiplicity of the eigenvalue 0
+        self.m = n - r                  # multiplicity of the eigenvalue 0
         # eigenvalue groups (value, multiplicity) over all p directions
         vals = list(self.lam) + ([0.0] if self.m > 0 else [])
         mult = [1.0] * r + ([float(self.m)] if self.m > 0 else [])
@@ -85,12 +100,12 @@ class Plan:
         self.l1 = float(np.max(vals))
         mu = self.l1 - vals
         mu[mu < 0] = 0.0
-        self.b = _optimal_b(mu, mult, p)
+        self.b = _optimal_b(mu, mult, n)
         self.mu_top = mu[:r]
         self.mu_zero = self.l1 if self.m > 0 else None
         self.half_logdet_omega_k = 0.5 * k * float(
             np.sum(mult * np.log1p(2.0 * mu / self.b)))
-        self.t_star = max(0.0, 0.5 * (p - self.b))
+        self.t_star = max(0.0, 0.5 * (n - self.b))
         self.log_f_star = self._log_f(self.t_star)
         # MACG-only bound on etr(X^T A X) / q2(X)
         self.log_M2_full = (k * self.l1 - self.half_logdet_omega_k
@@ -102,16 +117,17 @@ class Plan:
         if method == "auto":
             self._plan_mixture()
             self._plan_wishart()
+            self._plan_split(({}, 0) if _memo is None else _memo)
         elif method != "macg":
             raise ValueError(f"method must be 'auto' or 'macg', got {method!r}")
 
     # -- MACG pieces ------------------------------------------------------
     def _log_f(self, t):
-        return -t + 0.5 * self.p * np.log1p(2.0 * np.asarray(t) / self.b)
+        return -t + 0.5 * self.n * np.log1p(2.0 * np.asarray(t) / self.b)
 
     # -- principal-angle Gaussian -----------------------------------------
     def _plan_mixture(self):
-        k, r, p = self.k, self.r, self.p
+        k, r, p = self.k, self.r, self.n
         if r < k:
             return
         top = self.lam[:k]
@@ -134,18 +150,20 @@ class Plan:
         gap = self.l1 - c_max
         base2 = k * self.l1 - self.half_logdet_omega_k
         best = (self.log_M2_full, None, None, None)
-        for delta in np.geomspace(1e-14, 0.9, 48):
-            log_m1 = base1 - 0.5 * np.log(delta)
-            log_m2 = base2 + self._bad_region_bound(delta, gap)
+        # -log(delta) on a grid reaching past the gap: at large p the MACG
+        # bound of the bad region is loose, and a tiny delta pays off
+        for y0 in np.geomspace(0.1, max(32.3, 4.0 * gap), 64):
+            log_m1 = base1 + 0.5 * y0
+            log_m2 = base2 + self._bad_region_bound(y0, gap)
             total = np.logaddexp(log_m1, log_m2)
             if total < best[0]:
-                best = (total, delta, log_m1, log_m2)
+                best = (total, float(np.exp(-y0)), log_m1, log_m2)
         if best[1] is not None:
             self.method = "mixture"
             self.delta = best[1]
             self.log_M1, self.log_M2 = best[2], best[3]
 
-    def _bad_region_bound(self, delta, gap, n=160):
+    def _bad_region_bound(self, y0, gap, n=160):
         """Upper bound of ``sum_j log f(t_j)`` over frames with
         ``det(I - Z^T Z) < delta``, where ``t_j >= gap * zeta_j`` and
         ``zeta = eig(Z^T Z)``.  With ``y_j = -log(1 - zeta_j)`` the region is
@@ -155,7 +173,6 @@ class Plan:
         ``sum >= Y0 - k h``: a dynamic program over the grid bounds the
         supremum from above."""
         k = self.k
-        y0 = -np.log(delta)
         h = y0 / n
         grid = h * np.arange(n + 1)
         s = gap * (-np.expm1(-grid))
@@ -183,7 +200,7 @@ class Plan:
         (``lam`` the gap, ``nu = (p-r-k-1)/2``, ``alpha = (r-k-1)/2 >= 0``):
         a Wishart ``W_k(p - r, I / (2 lam))`` times ``det(I - T)^alpha <= 1``.
         Given ``T`` the frame is Haar on both sides."""
-        k, p = self.k, self.p
+        k, p = self.k, self.n
         levels = sorted(set(self.lam.tolist()) | ({0.0} if self.m else set()))
         if len(levels) != 2:
             return
@@ -201,9 +218,65 @@ class Plan:
             self.w_gap, self.w_r = gap, r
             self.w_alpha = 0.5 * (r - k - 1)
 
+    # -- fewer than k directions above a gap: split them off -------------
+    def _plan_split(self, memo):
+        """Split envelope at a gap below the top ``j < k`` eigenvalues.
+
+        With ``U`` the top-j eigenvectors (eigenvalues ``L``), the largest
+        other eigenvalue ``c``, and ``T = I - U^T X X^T U`` (j x j), a frame
+        is ``X = [U E s^(1/2) + Y2 t^(1/2), Y] Q``: ``T = E diag(t) E^T``,
+        ``s = 1 - t``, ``Y`` (k - j columns) and ``Y2`` (j columns) frames
+        in the complement of ``U``, ``Q`` in O(k).  Under Haar, ``T`` is
+        matrix-Beta ``det(T)^nu det(I - T)^alpha`` (``nu = (n-k-j-1)/2``,
+        ``alpha = (k-j-1)/2 >= 0``, ``n`` the dimension), ``Y`` and ``Y2``
+        are Haar (``Y2`` given ``Y``), ``Q`` is Haar.  The target is
+        ``etr(L (I - T)) exp(tr Y^T A Y) exp(sum_i t_i y2_i^T A y2_i)``, so
+        proposing ``T ~ W_j(n - k, (2 (L - c))^-1)``, ``Y`` from the matrix
+        Bingham of the complement (a sub-plan, any envelope) and ``Y2``
+        Haar, the ratio target / envelope is
+        ``det(I - T)^alpha exp(sum_i t_i (y2_i^T A y2_i - c)) <= 1``.
+        Exact at any concentration; near 1 when the complement is flat
+        (the implicit zeros of a concentration of rank below k)."""
+        k, n, r = self.k, self.n, self.r
+        # sub-plans shared along one recursion, by the offset of their
+        # first eigenvalue in the root's spectrum
+        memo, offset = memo
+        if k < 2:
+            return
+        for j in range(1, min(k, r + 1)):
+            if n - k < j:
+                break
+            below = [self.lam[j]] if j < r else []
+            if self.m > 0:
+                below.append(0.0)
+            if not below:
+                break
+            c = max(below)
+            L = self.lam[:j]
+            gap = L - c
+            if gap[-1] <= 1e-12 * max(1.0, abs(L[-1])):
+                continue                    # no gap at j: improper Wishart
+            key = offset + j
+            if key not in memo:
+                memo[key] = Plan(self.lam[j:], self.V[:, j:], self.p, k - j,
+                                 exclude=np.hstack([self.exclude,
+                                                    self.V[:, :j]]),
+                                 _memo=(memo, key))
+            sub = memo[key]
+            log_mass = (float(np.sum(L)) + _multigammaln(0.5 * n, j)
+                        - _multigammaln(0.5 * k, j)
+                        - 0.5 * (n - k) * float(np.sum(np.log(gap)))
+                        + sub.log_envelope_mass)
+            if log_mass < self.log_envelope_mass:
+                self.method = "split"
+                self.log_MS = log_mass
+                self.s_j, self.s_gap, self.s_c, self.sub = j, gap, c, sub
+
     @property
     def log_envelope_mass(self):
         """log of the envelope's total mass (unnormalized target units)."""
+        if self.method == "split":
+            return self.log_MS
         if self.method == "wishart":
             return self.log_MW
         if self.method == "mixture":
@@ -228,7 +301,7 @@ def _project_out(V, G):
 
 def _draw_macg(pl, n, rng):
     p, k = pl.p, pl.k
-    G = rng.standard_normal((n, p, k))
+    G = _project_out(pl.exclude, rng.standard_normal((n, p, k)))
     s_top = 1.0 / np.sqrt(1.0 + 2.0 * pl.mu_top / pl.b)
     if pl.m > 0:
         s_zero = 1.0 / np.sqrt(1.0 + 2.0 * pl.mu_zero / pl.b)
@@ -253,7 +326,7 @@ def _draw_gauss(pl, n, rng):
     ZtZ = np.swapaxes(Zr, -1, -2) @ Zr
     if pl.m > 0:
         G = rng.standard_normal((n, p, k)) / np.sqrt(2.0 * top)
-        G = _project_out(pl.V, G)
+        G = _project_out(pl.Vx, G)
         X = X + G
         ZtZ = ZtZ + np.swapaxes(G, -1, -2) @ G
     w, v = np.linalg.eigh(np.eye(k) - ZtZ)
@@ -269,14 +342,8 @@ def _draw_wishart(pl, n, rng):
     """Proposals of the Wishart envelope: frames and the log acceptance
     ratio ``alpha log det(I - T)`` (``-inf`` when ``T`` is not below I)."""
     k, p, r = pl.k, pl.p, pl.w_r
-    dof = p - r
-    # Bartlett: T = L L^T / (2 lam), L lower triangular
-    L = np.zeros((n, k, k))
-    idx = np.tril_indices(k, -1)
-    L[:, idx[0], idx[1]] = rng.standard_normal((n, idx[0].size))
-    L[:, np.arange(k), np.arange(k)] = np.sqrt(
-        rng.chisquare(dof - np.arange(k), size=(n, k)))
-    T = L @ np.swapaxes(L, -1, -2) / (2.0 * pl.w_gap)
+    dof = pl.n - r
+    T = _bartlett(rng, n, dof, k) / (2.0 * pl.w_gap)
     w, v = np.linalg.eigh(T)
     ok = w[:, -1] < 1.0
     w = np.clip(w, 0.0, 1.0)
@@ -289,10 +356,57 @@ def _draw_wishart(pl, n, rng):
     U = pl.V[:, :r]
     # Haar frames inside span U and inside its complement
     HW = _haar_frame(rng, n, r, k)
-    G = _project_out(U, rng.standard_normal((n, p, k)))
+    G = _project_out(np.hstack([U, pl.exclude]),
+                     rng.standard_normal((n, p, k)))
     HZ = _orthonormal_signed(G)          # Haar in the complement
     X = U @ (HW @ root_s) + HZ @ root_t
     return X, log_ratio
+
+
+def _bartlett(rng, n, dof, d):
+    """``n`` draws of the Wishart ``W_d(dof, I)`` (Bartlett)."""
+    L = np.zeros((n, d, d))
+    idx = np.tril_indices(d, -1)
+    L[:, idx[0], idx[1]] = rng.standard_normal((n, idx[0].size))
+    L[:, np.arange(d), np.arange(d)] = np.sqrt(
+        rng.chisquare(dof - np.arange(d), size=(n, d)))
+    return L @ np.swapaxes(L, -1, -2)
+
+
+def _draw_split(pl, n, rng):
+    """Proposals of the split envelope (see :meth:`Plan._plan_split`):
+    frames, their log acceptance ratios (``-inf`` where ``T`` is not below
+    I) and the sub-sampler's info (its own proposals and acceptance)."""
+    j, k, p = pl.s_j, pl.k, pl.p
+    U = pl.V[:, :j]
+    scale = 1.0 / np.sqrt(2.0 * pl.s_gap)
+    T = scale[:, None] * _bartlett(rng, n, pl.n - k, j) * scale[None, :]
+    t, E = np.linalg.eigh(T)
+    ok = t[:, -1] < 1.0
+    t = np.clip(t, 0.0, 1.0)
+    Y, sub_info = sample(pl.sub, n, rng)              # (n, p, k - j)
+    G = _project_out(np.hstack([pl.exclude, U]),
+                     rng.standard_normal((n, p, j)))
+    G = G - Y @ (np.swapaxes(Y, -1, -2) @ G)
+    Y2 = _orthonormal_signed(G)
+    P2 = pl.V.T @ Y2                                  # (n, r, j)
+    quad = np.einsum("l,nlj->nj", pl.lam, P2 ** 2)   # y2_i^T A y2_i
+    # y2^T A y2 <= c exactly (y2 is orthogonal to U); rounding may not
+    log_ratio = np.sum(t * np.minimum(quad - pl.s_c, 0.0), -1)
+    if k - j - 1 > 0:
+        with np.errstate(divide="ignore"):
+            log_ratio += 0.5 * (k - j - 1) * np.sum(np.log1p(-t), -1)
+    log_ratio = np.where(ok, log_ratio, -np.inf)
+    head = (U @ E) * np.sqrt(1.0 - t)[:, None, :] \
+        + Y2 * np.sqrt(t)[:, None, :]
+    X = np.concatenate([head, Y], axis=-1)
+    # end-to-end check from the frames: U^T X X^T U = I - T
+    UX = U.T @ X
+    dev = np.abs(UX @ np.swapaxes(UX, -1, -2) - (np.eye(j) - T))
+    if np.any(ok & (np.max(dev, axis=(-1, -2)) > 1e-8)):
+        raise RuntimeError("matrix Bingham sampler: inconsistent split "
+                           "proposal; please report this")
+    return X @ _haar_frame(rng, n, k, k), log_ratio, sub_info
 
 
 def _haar_frame(rng, n, d, k):
@@ -309,7 +423,7 @@ def _orthonormal_signed(G):
 
 def _log_densities(pl, X):
     """log target (unnormalized), log q1, log q2 (both w.r.t. Haar)."""
-    k, p = pl.k, pl.p
+    k, p = pl.k, pl.n
     P = pl.V.T @ X                                   # (n, r, k)
     lam = pl.lam
     quad = np.swapaxes(P, -1, -2) @ (lam[:, None] * P)   # X^T A X
@@ -343,14 +457,14 @@ def _sample_kgm(pl, n, rng):
     rest = np.empty(n)
     proposals, worst = kgm.kgm_reduced(
         rng, n, pl.mu_top, pl.mu_zero if pl.m else 0.0, pl.m, pl.b,
-        float(pl.p), coef, rest)
+        float(pl.n), coef, rest)
     if worst > 1e-8:
         raise RuntimeError(f"matrix Bingham sampler: envelope bound violated "
                            f"(log ratio {worst:.3e}); please report this")
     X = coef @ pl.V.T                                  # (n, p)
     if pl.m:
         # a uniform direction in the complement of span V, scaled
-        G = _project_out(pl.V, rng.standard_normal((n, pl.p)).T).T
+        G = _project_out(pl.Vx, rng.standard_normal((n, pl.p)).T).T
         G /= np.linalg.norm(G, axis=1, keepdims=True)
         X += rest[:, None] * G
     info = {"method": "macg", "proposals": int(proposals),
@@ -379,6 +493,7 @@ def sample(pl, size, rng, max_proposals=None):
     if pl.method == "mixture":
         w1 = float(np.exp(pl.log_M1 - log_mass))
     est = 0.3
+    sub_drawn = sub_cost = 0.0       # split: the sub-sampler's draws, cost
     if max_proposals is None:
         max_proposals = max(10_000, 2000 * n_want)
     while got < n_want:
@@ -395,6 +510,10 @@ def sample(pl, size, rng, max_proposals=None):
             valid = np.concatenate([valid, np.ones(batch - n1, bool)])[perm]
             log_t, log_q1, log_q2 = _log_densities(pl, X)
             log_env = np.logaddexp(pl.log_M1 + log_q1, pl.log_M2 + log_q2)
+        elif pl.method == "split":
+            X, log_ratio, sub_info = _draw_split(pl, batch, rng)
+            sub_drawn += batch
+            sub_cost += batch / sub_info["acceptance"]
         elif pl.method == "wishart":
             X, log_ratio = _draw_wishart(pl, batch, rng)
             # end-to-end check from the frames themselves: target over
@@ -412,7 +531,7 @@ def sample(pl, size, rng, max_proposals=None):
             valid = np.ones(batch, bool)
             log_t, _, log_q2 = _log_densities(pl, X)
             log_env = pl.log_M2_full + log_q2
-        if pl.method != "wishart":
+        if pl.method not in ("wishart", "split"):
             log_ratio = np.where(valid, log_t - log_env, -np.inf)
         worst = max(worst, float(np.max(log_ratio)) if batch else -np.inf)
         if worst > 1e-8 * max(1.0, abs(log_mass)):
@@ -430,7 +549,14 @@ def sample(pl, size, rng, max_proposals=None):
             raise RuntimeError(
                 f"matrix Bingham sampler: only {got} of {n_want} draws after "
                 f"{proposals} proposals (acceptance {got / proposals:.2e})")
+    rate = accepted / proposals if proposals else 1.0
+    if sub_drawn:
+        # nested rejection: the rate that matches F / envelope mass is the
+        # product of this level's and the sub-sampler's
+        rate *= sub_drawn / sub_cost
     info = {"method": pl.method, "proposals": proposals,
-            "acceptance": accepted / proposals if proposals else 1.0,
-            "max_log_ratio": worst, "b": pl.b, "delta": pl.delta}
+            "acceptance": rate, "max_log_ratio": worst, "b": pl.b,
+            "delta": pl.delta}
+    if pl.method == "split":
+        info["split"] = pl.s_j
     return out, info

@@ -42,6 +42,12 @@ MOMENT_CASES = [
     (10, 5, [20.0] * 5),                          # isotropic (exact F too)
     (64, 4, [100.0] * 4),
     (4096, 2, list(np.linspace(8.0, 0.5, 16))),   # low rank, high dimension
+    # rank below k: the split envelope
+    (4, 2, [30.0]),
+    (10, 4, [1e6, 5e5, 2e5]),
+    (5, 3, [30.0, -10.0]),
+    (64, 5, [40.0, 20.0]),
+    (12, 6, [50.0, 30.0, 20.0]),
 ]
 
 
@@ -65,6 +71,7 @@ def test_moments_match_the_gradient(p, k, lam):
     (10, 1, list(np.linspace(0, 40, 10))),
     (5, 2, [12.0, 7.0, 3.0, 1.0, 0.0]),
     (10, 5, [20.0, 19.0, 18.0, 17.0, 16.0]),
+    (8, 3, [20.0, 10.0]),                         # split envelope
 ])
 def test_variance_of_the_sufficient_statistic_matches_the_hessian(p, k, lam):
     d = dist(p, k, lam)
@@ -184,7 +191,7 @@ def test_rvs_shapes_and_seeds():
     np.testing.assert_array_equal(d.rvs(4, rng=11), d.rvs(4, rng=11))
     assert not np.array_equal(d.rvs(4, rng=11), d.rvs(4, rng=12))
     acc, method = d.expected_acceptance()
-    assert 0 < acc <= 1 and method in ("macg", "mixture")
+    assert 0 < acc <= 1 and method in ("macg", "mixture", "split", "wishart")
     assert set(d.sampler_info) >= {"method", "proposals", "acceptance"}
 
 
@@ -209,3 +216,53 @@ def test_wishart_envelope_for_isotropic_rank_above_k(p, k, r, lam):
     if np.exp(logF - macg.log_envelope_mass) > 0.01:
         X2, _ = _sampling.sample(macg, 3000, np.random.default_rng(8))
         assert stats.ks_2samp(o, overlaps(d, X2).sum(-1)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("p, k, lam", [
+    (4, 2, [30.0]), (10, 4, [1e6, 5e5, 2e5]), (4, 2, [1e8]),
+    (5, 3, [30.0, -10.0]), (8, 3, [12.0, 4.0]), (40, 6, [100.0, 60.0]),
+])
+def test_split_envelope_below_rank_k(p, k, lam):
+    """Concentrations of rank below k (the inputs the other envelopes
+    refused, e.g. diag(30, 0, 0, 0) with k = 2): acceptance against theory,
+    and at high concentration near 1."""
+    d = dist(p, k, lam)
+    X, info, pl = draw(d, 4000, 12)
+    assert pl.method == "split"
+    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
+    theory = np.exp(logF - pl.log_envelope_mass)
+    assert theory <= 1 + 1e-9
+    n = info["proposals"]
+    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
+        theory * (1 - theory) / n) + 0.02
+    if min(lam) > 20 * p:
+        assert info["acceptance"] > 0.9
+
+
+def test_split_and_macg_envelopes_agree():
+    # low concentration: both envelopes usable, independent constructions
+    d = dist(6, 3, [4.0, -2.0])
+    X1, _, pl1 = draw(d, 6000, 13, "auto")
+    X2, _, pl2 = draw(d, 6000, 14, "macg")
+    assert pl1.method == "split" and pl2.method == "macg"
+    t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
+    assert stats.ks_2samp(t1, t2).pvalue > 1e-3
+    a1 = g.principal_angles(X1, d.frame[:, :1])[..., 0]
+    a2 = g.principal_angles(X2, d.frame[:, :1])[..., 0]
+    assert stats.ks_2samp(a1, a2).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("A, k", [
+    (np.diag([30.0, 0, 0, 0]), 2),
+    (np.diag([1e6, 5e5, 2e5] + [0.0] * 5), 4),
+    (np.diag([1e8, 0, 0, 0]), 2),
+])
+def test_issue_cases_of_rank_below_k_sample(A, k):
+    d = mb(A, k)
+    X = d.rvs(50, rng=15)
+    assert X.shape == (50, A.shape[0], k)
+    assert d.sampler_info["acceptance"] > 0.5
+    # the top eigenvector lies in every sampled subspace (concentration
+    # at least 30 along it)
+    e1 = np.eye(A.shape[0])[:, 0]
+    assert np.all(np.sum((e1 @ X) ** 2, -1) > 0.5)
