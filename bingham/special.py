@@ -420,8 +420,8 @@ def _run(a, b, x, nder, method):
         warnings.warn(
             f"1F1 of matrix argument: {int(bad.sum())} input(s) could not be "
             f"evaluated to full accuracy (largest estimated error of log F: "
-            f"{worst:.3g}): the series would need more work than allowed, or "
-            f"the method that applies reaches less (see explain())",
+            f"{worst:.3g}): the work budget (1 s per input) ran out, or the "
+            f"method that applies reaches less (see explain())",
             AccuracyWarning, stacklevel=3)
     if nder >= 1:
         lost = np.isnan(grad).any(axis=1) & ~np.isnan(fx).any(axis=1) \

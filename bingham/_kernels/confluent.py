@@ -73,6 +73,7 @@ import math
 import numpy as np
 
 from ._jit import jit
+from .budget import expired
 from .cut import _finite_nodes, _half_line_nodes, _lu_det, _lu_inverse
 
 _EPS = 2.220446049250313e-16
@@ -1200,7 +1201,8 @@ def confluent_bingham(k, p, x, nder):
         vc, rc, gz, hz = term_sum(kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT,
                                   d2A, d2b, d2T)
         delta = abs(vf - vc)
-        if delta <= 1e-7 or delta <= 10.0 * rf or level >= LEVEL_MAX:
+        if delta <= 1e-7 or delta <= 10.0 * rf or level >= LEVEL_MAX \
+                or expired():
             break
         level += 1
     if nder >= 1:

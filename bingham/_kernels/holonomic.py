@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from ._jit import jit
+from .budget import expired
 from .zonal import (count_tables, fill_strips, next_partition, num_parts,
                     pochhammer_ratio, strip_count)
 
@@ -271,7 +272,7 @@ def integrate(y1, a, b, t0, G0, ratio, max_passes):
     passes = 0
     grow = 1.0
     while t < 1.0:
-        if passes >= max_passes:
+        if passes >= max_passes or expired():
             return G, logscale, passes, False
         for i in range(m):
             yc[i] = t * y1[i]

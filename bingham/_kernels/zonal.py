@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from ._jit import jit
+from .budget import expired
 
 ALPHA = 2.0
 
@@ -485,7 +486,7 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips):
         prev3 = prev2
         prev2 = prev1
         prev1 = deg_abs
-        if pairs * (n + m) > max_work:
+        if pairs * (n + m) > max_work or expired():
             break
     if not converged:
         last = max(prev1, 0.0) + max(prev2, 0.0)

@@ -1,0 +1,37 @@
+"""Wall-clock work budget per input.
+
+:func:`start` sets a deadline ``SECONDS`` from now; the long loops (the
+series' degree loop, the confluent method's refinement, the holonomic
+integration) ask :func:`expired` and stop with what they have, so the
+dispatcher returns its best answer with its error estimate, and the caller
+warns.  The clock is read in object mode (about 1.5 us a call), once per
+degree, refinement level or integration step, so the check costs nothing
+measurable.  ``SECONDS`` may be changed at run time (the deadline lives in
+Python, not in the compiled code): ``bingham._kernels.budget.SECONDS``.
+"""
+import time
+
+import numpy as np
+from numba import objmode
+
+from ._jit import jit
+
+#: Seconds of work allowed per input (value, gradient or Hessian).
+SECONDS = 1.0
+_state = {"deadline": np.inf}
+
+
+# object-mode blocks cannot release the GIL (numba warns when asked to)
+@jit(nogil=False)
+def start():
+    """Start the clock for one input."""
+    with objmode():
+        _state["deadline"] = time.perf_counter() + SECONDS
+
+
+@jit(nogil=False)
+def expired():
+    """Whether the current input has used its budget."""
+    with objmode(r="boolean"):
+        r = time.perf_counter() > _state["deadline"]
+    return r

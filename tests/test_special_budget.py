@@ -1,0 +1,81 @@
+"""The normalizer's work budget: about 1 s per input, past it the best
+answer with its estimate and an AccuracyWarning (never a hang).  The rest of
+the suite runs with a generous budget (tests/conftest.py)."""
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from bingham import special
+from bingham._kernels import budget
+
+# k=4, p=16, two near ties (splits of 1e-9 of the scale) of multiplicity 2
+# below k with groups beneath: the confluent method refuses it and the
+# ladder ran the series for 48 s before ending at the Laplace approximation
+# (normalizer map, seed 0, input 13)
+SLOW = (4, 16, [30.0, -8.534215790228902, -8.534185790228902, 30.00000003])
+
+
+@pytest.fixture
+def default_budget():
+    old = budget.SECONDS
+    budget.SECONDS = 1.0
+    yield
+    budget.SECONDS = old
+
+
+def _timed(fn, *args, **kw):
+    fn(*args, **kw)                  # compile outside the clock
+    t0 = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("nder", [0, 1])
+def test_a_slow_input_returns_within_the_budget_with_a_warning(
+        default_budget, nder):
+    k, p, x = SLOW
+    fn = (special.log_normalizer_eigvals if nder == 0
+          else special.grad_log_normalizer_eigvals)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        out, dt = _timed(fn, x, k, p)
+    # 1 s of work plus one series degree and the fallbacks; generous for a
+    # shared machine, far below the 48 s it took without the budget
+    assert dt < 5.0
+    assert any(issubclass(i.category, special.AccuracyWarning) for i in w)
+    assert np.all(np.isfinite(out))
+
+
+def test_the_estimate_comes_with_the_answer(default_budget):
+    k, p, x = SLOW
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", special.AccuracyWarning)
+        v, e = special.log_normalizer_eigvals(x, k, p, return_error=True)
+    assert np.isfinite(v) and 0 < e < np.inf
+    # the hard bounds of a Bingham normalizer: 0 <= ... and log F at most
+    # the sum of the k largest eigenvalues (here two near 30, zeros, ...)
+    top = np.sort(np.concatenate([x, np.zeros(p - len(x))]))[::-1][:k]
+    assert v - e <= top.sum()
+
+
+def test_the_budget_is_adjustable_at_run_time():
+    k, p, x = SLOW
+    old = budget.SECONDS
+    try:
+        budget.SECONDS = 0.2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", special.AccuracyWarning)
+            _, dt = _timed(special.log_normalizer_eigvals, x, k, p)
+    finally:
+        budget.SECONDS = old
+    assert dt < 3.0
+
+
+def test_fast_inputs_are_untouched(default_budget):
+    # certified well within the budget: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", special.AccuracyWarning)
+        v = special.log_normalizer_eigvals([30.0, 20.0, 10.0], 3, 10)
+    assert np.isfinite(v)
