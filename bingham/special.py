@@ -133,6 +133,11 @@ Methods
     approximation, whichever error estimate is the smallest (the
     branch-cut result included).
 
+Every input has a work budget of about one second of wall clock
+(:mod:`bingham._kernels.budget`, ``SECONDS``; the loops stop at 70% of it and
+a series degree in progress is finished): past it the best answer so far is
+returned with its error estimate and an :class:`AccuracyWarning`.
+
 Every evaluation carries an error estimate (``return_error=True``): for the
 contour, the difference of two nested trapezoidal sums plus rounding; for the
 series, a geometric bound on the tail from the last degree sums (taken over
