@@ -1292,8 +1292,11 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                     if hst != NOT_APPLICABLE and herr < lerr:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
-    # series
+    # series; the attempts below that do not certify may still be the best
+    # answer (the work budget can end the later ones at once): the one with
+    # the smallest estimate is kept
     done = False
+    bv, bg, bh, berr, bst = np.nan, grad, hess, np.inf, NOT_CONVERGED
     if bingham and p2 <= SHIFT_MAX_P and method == AUTO:
         # the plain series on a small budget; where that is not enough, the
         # centred series (cheaper when it certifies, see _centered_series)
@@ -1311,17 +1314,23 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                                                   rtol, hcost, True, strips)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
+            if err < berr:
+                bv, bg, bh, berr, bst = logF, g, h, err, st
         logF, g, h, err, st = _series_bingham(
             int(k2), int(p2), x, nder, rtol, CENTRE_AFTER * max_pairs, False,
             strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
+        if err < berr:
+            bv, bg, bh, berr, bst = logF, g, h, err, st
         if ladder:
             if not centre_first:
                 logF, g, h, err, st = _series_bingham(
                     int(k2), int(p2), x, nder, rtol, hcost, True, strips)
                 if st == OK:
                     return logF, g, h, err, st, USED_SERIES
+                if err < berr:
+                    bv, bg, bh, berr, bst = logF, g, h, err, st
             if not tried:
                 hv, hg, hh, herr, hst = _holonomic(a, b, x, nder, False)
                 tried = True
@@ -1331,6 +1340,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                                               rtol, max_pairs, True, strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
+        if err < berr:
+            bv, bg, bh, berr, bst = logF, g, h, err, st
         # the centred series did not certify: the plain one (c = 0) at the
         # full budget below (it refuses at once where its sum peaks beyond
         # the budget), then whichever estimate is smaller (hypothesis: k=3,
@@ -1349,6 +1360,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
             logF, g, h, err, st = _series_signed(a, b, x, nder, rtol,
                                                  max_pairs, strips)
             done = (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF))
+            if not done and err < berr:
+                bv, bg, bh, berr, bst = logF, g, h, err, st
         if not done:
             logF, g, h, err, st = _series_bingham(int(k2), int(p2), x, nder,
                                                   rtol, max_pairs, False,
@@ -1356,6 +1369,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     else:
         logF, g, h, err, st = _series_signed(a, b, x, nder, rtol, max_pairs,
                                              strips)
+    if not (err <= berr):
+        logF, g, h, err, st = bv, bg, bh, berr, bst
     used = USED_SERIES
     if method == AUTO and (st & ~NEGATIVE) != OK:
         # large concentration beyond the series' budget: the holonomic
