@@ -150,8 +150,9 @@ class Plan:
         gap = self.l1 - c_max
         base2 = k * self.l1 - self.half_logdet_omega_k
         best = (self.log_M2_full, None, None, None)
-        # -log(delta) on a grid reaching past the gap: at large p the MACG
-        # bound of the bad region is loose, and a tiny delta pays off
+        # -log(delta) on a grid reaching past the gap (a smaller delta
+        # shrinks the bad region; at large p the MACG bound there has a
+        # floor that no delta removes, docs/sampling.md section 6)
         for y0 in np.geomspace(0.1, max(32.3, 4.0 * gap), 64):
             log_m1 = base1 + 0.5 * y0
             log_m2 = base2 + self._bad_region_bound(y0, gap)
