@@ -297,6 +297,8 @@ def _sym_inv_sqrt(S):
 
 def _project_out(V, G):
     """(I - V V^T) G for G (..., p, k)."""
+    if V.shape[1] == 0:        # nothing excluded: no full-size copy
+        return G
     return G - V @ (V.T @ G)
 
 
