@@ -97,11 +97,22 @@ Methods
     (insertions of ``(m/2) / (s - z)``; the moving endpoints of simple
     eigenvalues in closed form); a tie's members share the derivative of
     the tie moved as a whole, and its Hessian block splits by the insertion
-    of ``(1/2) (s - z)^-2``.  Measured (``tests/test_special_confluent.py``,
-    ``docs/accuracy.md``): against the mpmath matrix-beta integral for
-    rank 2 and the series on spectra with ties, 1e-15 to 1e-13 relative;
-    gradients within 1e-10 of the series and the contour, Hessians within
-    1e-11 of finite differences of the gradient.  Where the terms cancel
+    of ``(1/2) (s - z)^-2``.  A tie whose piece of the contour holds fewer
+    than ``min(k, p - k)`` points (a pair at the top with ``k >= 3``) makes
+    terms that cancel exactly but are ``e^(excess x gap)`` too large in
+    floating point; they are projected out exactly (a discrete Fourier
+    transform in a weight on the tie's forms,
+    :mod:`bingham._kernels.confluent_terms`).  Measured
+    (``tests/test_special_confluent.py``, ``docs/accuracy.md``): against
+    the mpmath matrix-beta integral for rank 2 (tied pairs with ``k`` up to
+    6 included) and the series on spectra with ties, 1e-15 to 1e-13
+    relative; gradients within 1e-10 of the series and the contour (1e-9
+    where the excess terms are projected out), Hessians within 1e-11 of
+    finite differences of the gradient (1e-7 projected).  Where the tie's
+    forms and the others' span more than double precision (``k`` well
+    above the multiplicity, gaps of thousands), or a tie between other
+    groups sits far from them, the estimate stays large and "auto" moves
+    on.  Where the terms cancel
     (small spreads with ``min(k, p - k)`` large) or one loop holds every
     eigenvalue with ``k >= 12``, the estimate grows and "auto" moves on.
     The sum is refused beyond about 3e8 operations (0.3 s).

@@ -131,9 +131,9 @@ def _lu_det(M, piv):
 @jit
 def _lu_inverse(LU, piv):
     k = LU.shape[0]
-    inv = np.zeros((k, k))
+    inv = np.zeros((k, k), LU.dtype)
     for e in range(k):
-        b = np.zeros(k)
+        b = np.zeros(k, LU.dtype)
         b[e] = 1.0
         for col in range(k):
             if piv[col] != col:

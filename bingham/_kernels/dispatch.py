@@ -1130,8 +1130,8 @@ def _cut(k, p, x, nder):
     """The branch-cut method in its confluent form (:mod:`.confluent`) on
     the full spectrum (the given eigenvalues and the implicit zeros; ties of
     any multiplicity, near ties and low rank included).  NOT_APPLICABLE for
-    one repeated value, a sum beyond ``confluent.MAX_WORK`` or the refused
-    excess-term configuration (:func:`.confluent.confluent_bingham`);
+    one repeated value, a sum beyond ``confluent.MAX_WORK`` or one lost to
+    rounding entirely (:mod:`.confluent_terms`);
     NOT_CONVERGED where the estimate exceeds ``CUT_ACCEPT`` relative."""
     n = x.shape[0]
     kk = min(k, p - k)
@@ -1249,7 +1249,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if method == AUTO and bingham:
         cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
-        if cst != NOT_APPLICABLE and \
+        if cst != NOT_APPLICABLE and math.isfinite(cv) and \
                 cerr <= CONFLUENT_ACCEPT * max(1.0, abs(cv)):
             return cv, cg, ch, cerr, OK, USED_CUT
     # the holonomic result, computed at most once (several places below
