@@ -886,8 +886,9 @@ def confluent_bingham(k, p, x, nder):
             return np.nan, grad, hess, np.inf, False
         if P > 0 and level == LEVEL_FIRST:
             # the radius of the projection, kept for every pass
-            shift, vf, rf = projection_shift(kk, A, b, T, Aa, Ta, ref, tie, dA,
-                                             db, dT, d2A, d2b, d2T, proj, cap)
+            shift, vf, rf, gz, hz, _ = projection_shift(
+                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
+                proj, cap)
         else:
             vf, rf, gz, hz, _ = projected_sum(
                 kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
@@ -916,12 +917,13 @@ def confluent_bingham(k, p, x, nder):
         # or not it asks for derivatives)
         if Pd > P:
             # (the value's passes projected fewer groups)
-            shift, v2, r2 = projection_shift(kk, A, b, T, Aa, Ta, ref, tie, dA,
-                                             db, dT, d2A, d2b, d2T, projd,
-                                             capd)
-        v2, r2, gz, hz, gerr = projected_sum(
-            kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T, projd,
-            capd, shift)
+            shift, v2, r2, gz, hz, gerr = projection_shift(
+                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
+                projd, capd)
+        else:
+            v2, r2, gz, hz, gerr = projected_sum(
+                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
+                projd, capd, shift)
         d = z.shape[0]
         if Pd > 0:
             # the projection's derivatives lose more than its value to the
