@@ -884,15 +884,11 @@ def confluent_bingham(k, p, x, nder):
         if count_terms(kk, b, tie) * per \
                 * (0.5 * kk + 1.0) ** (P if nder == 0 else Pd) > MAX_WORK:
             return np.nan, grad, hess, np.inf, False
-        if P > 0 and level == LEVEL_FIRST:
-            # the radius of the projection, kept for every pass
-            shift, vf, rf, gz, hz, _ = projection_shift(
-                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
-                proj, cap)
-        else:
-            vf, rf, gz, hz, _ = projected_sum(
-                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
-                proj, cap, shift)
+        # the radius of the projection: chosen at the first level, kept for
+        # every pass
+        shift, vf, rf, gz, hz, _ = projection_shift(
+            kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T, proj,
+            cap, shift, P > 0 and level == LEVEL_FIRST)
         A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T = group_forms(
             z, m, kk, nodes, gam, first, last, centre, rho, level, sub, True,
             0)
@@ -915,15 +911,10 @@ def confluent_bingham(k, p, x, nder):
             nder)
         # (its value v2 is not used: a call returns the same log F whether
         # or not it asks for derivatives)
-        if Pd > P:
-            # (the value's passes projected fewer groups)
-            shift, v2, r2, gz, hz, gerr = projection_shift(
-                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
-                projd, capd)
-        else:
-            v2, r2, gz, hz, gerr = projected_sum(
-                kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T,
-                projd, capd, shift)
+        # (a new radius where the value's passes projected fewer groups)
+        shift, v2, r2, gz, hz, gerr = projection_shift(
+            kk, A, b, T, Aa, Ta, ref, tie, dA, db, dT, d2A, d2b, d2T, projd,
+            capd, shift, Pd > P)
         d = z.shape[0]
         if Pd > 0:
             # the projection's derivatives lose more than its value to the

@@ -552,15 +552,20 @@ SHIFTS = (0.0, 5.0, 10.0, -3.0, 15.0, 20.0)
 
 @jit
 def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
-                     d2T, proj, cap):
-    """``(shift, ...)``: the radius for :func:`projected_sum` with the
-    smallest rounding among ``SHIFTS`` (tried in order, the first at 1e-14
-    kept; no more once the work budget is spent), and that sum's result.  The terms of
+                     d2T, proj, cap, shift, search):
+    """``(shift, ...)``: :func:`projected_sum` at ``shift``, or with
+    ``search`` at the radius with the smallest rounding among ``SHIFTS``
+    (tried in order, the first at 1e-14 kept; no more once the work budget
+    is spent), and the radius used.  The terms of
     every degree are comparable where ``r`` balances the scales of the
     group and the next one (shift 0); the polynomial basis's growth across
     the gap moves the best radius, by up to about e^10 in the spectra
     measured (k=6, p=16, a triple at 300 above zeros: rounding 1e-5 at
     shift 0, 6e-11 at 10)."""
+    if not search:
+        out = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT,
+                            d2A, d2b, d2T, proj, cap, shift)
+        return shift, out[0], out[1], out[2], out[3], out[4]
     best = SHIFTS[0]
     out = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A,
                         d2b, d2T, proj, cap, best)
