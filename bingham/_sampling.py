@@ -22,7 +22,9 @@ mass among:
    The Gaussian is a perfect envelope except where a direction of ``X`` is
    nearly orthogonal to ``span U`` (``det(I - Z^T Z) < delta``); that region
    is covered by the MACG envelope, whose ratio to the target is bounded
-   there by a small dynamic program.  The proposal is the two-component
+   there by a small dynamic program, or by Haar frames with the bound
+   ``exp(tr L - (l_k - c_max)(1 - delta))``, whichever bound is smaller
+   (the Haar one, at large gaps).  The proposal is the two-component
    mixture, and a draw is accepted with probability
    ``target / (M1 q1 + M2 q2)``, both densities evaluated in closed form.
    At high concentration the acceptance tends to ``sqrt(delta)`` (about
@@ -35,7 +37,14 @@ mass among:
    concentration of rank below k): a Wishart for the angles to the top-j
    eigenspace times the matrix Bingham of the complement with ``k - j``
    columns, sampled by its own plan (recursively); see
-   :meth:`Plan._plan_split` and docs/sampling.md.
+   :meth:`Plan._plan_split` and docs/sampling.md.  Both Wishart envelopes
+   fold the beta factor ``det(I - T)^alpha`` in through its tangent
+   (:func:`_tangent`).
+
+5. **Complement** (``k >= p - k``): the orthogonal complement of the frame
+   is matrix Bingham with ``-A`` and ``p - k`` columns; sample it with its
+   own plan and return a Haar frame of its complement
+   (:meth:`Plan._plan_dual`).
 
 All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
@@ -72,11 +81,35 @@ def _optimal_b(mu, mult, p):
     return float(optimize.brentq(h, lo, float(p), xtol=1e-14, rtol=1e-14))
 
 
+def _tangent(rate, alpha, dof):
+    """Fold ``det(I - T)^alpha`` into a Wishart's rates.
+
+    ``log det(I - T)`` is concave in ``T``, so below its tangent at a
+    diagonal ``T0 = I - diag(u)``: ``det(I - T)^alpha <= exp(alpha sum_i
+    (log u_i + (1 - u_i) / u_i)) etr(-alpha diag(1/u) T)``.  A Wishart with
+    ``dof`` degrees of freedom and rates ``rate`` (``etr(-diag(rate) T)``)
+    times that bound is a Wishart with rates ``rate + alpha / u``; its mass
+    ``prod (rate + alpha/u)^(-dof/2)`` times the constant is smallest, for
+    each ``i`` separately, at the root in (0, 1] of
+    ``rate u^2 + (dof/2 + alpha - rate) u - alpha = 0``.  Returns ``u``, the
+    new rates and the log of the constant (``u = 1``, the rates unchanged
+    and 0 when ``alpha = 0``)."""
+    rate = np.asarray(rate, float)
+    if alpha <= 0.0:
+        return np.ones_like(rate), rate, 0.0
+    bq = 0.5 * dof + alpha - rate
+    # the root with the sign-stable form (no cancellation when bq > 0)
+    disc = np.sqrt(bq * bq + 4.0 * rate * alpha)
+    u = np.where(bq > 0.0, 2.0 * alpha / (bq + disc), (disc - bq) / (2.0 * rate))
+    u = np.clip(u, 1e-300, 1.0)
+    return u, rate + alpha / u, float(alpha * np.sum(np.log(u) + (1.0 - u) / u))
+
+
 class Plan:
     """Precomputed envelope constants for one matrix Bingham."""
 
     def __init__(self, lam, V, p, k, method="auto", exclude=None,
-                 _memo=None):
+                 _memo=None, _dual=True):
         lam = np.asarray(lam, float)
         order = np.argsort(-lam, kind="stable")
         self.lam = lam[order]
@@ -114,10 +147,13 @@ class Plan:
         self.log_M1 = -np.inf
         self.log_M2 = self.log_M2_full
         self.delta = None
+        self.bad = None                 # the mixture's bad-region proposal
         if method == "auto":
             self._plan_mixture()
             self._plan_wishart()
             self._plan_split(({}, 0) if _memo is None else _memo)
+            if _dual:
+                self._plan_dual()
         elif method != "macg":
             raise ValueError(f"method must be 'auto' or 'macg', got {method!r}")
 
@@ -149,20 +185,27 @@ class Plan:
         base1 = float(np.sum(top)) - log_c1
         gap = self.l1 - c_max
         base2 = k * self.l1 - self.half_logdet_omega_k
-        best = (self.log_M2_full, None, None, None)
+        # Haar on the bad region: tr(X^T A X) = tr L - sum (l_j - c_i)
+        # Z_ij^2 <= tr L - g sum(zeta), and sum(zeta) >= 1 - delta there
+        # (1 - e^-y is concave: one coordinate reaches the bound)
+        g_k = float(top[-1] - c_max)
+        best = (self.log_M2_full, None, None, None, None)
         # -log(delta) on a grid reaching past the gap (a smaller delta
         # shrinks the bad region; at large p the MACG bound there has a
-        # floor that no delta removes, docs/sampling.md section 6)
+        # floor that no delta removes, docs/sampling.md section 7)
         for y0 in np.geomspace(0.1, max(32.3, 4.0 * gap), 64):
             log_m1 = base1 + 0.5 * y0
-            log_m2 = base2 + self._bad_region_bound(y0, gap)
+            log_macg = base2 + self._bad_region_bound(y0, gap)
+            log_haar = float(np.sum(top)) + g_k * np.expm1(-y0)
+            log_m2 = min(log_macg, log_haar)
             total = np.logaddexp(log_m1, log_m2)
             if total < best[0]:
-                best = (total, float(np.exp(-y0)), log_m1, log_m2)
+                best = (total, float(np.exp(-y0)), log_m1, log_m2,
+                        "haar" if log_haar < log_macg else "macg")
         if best[1] is not None:
             self.method = "mixture"
             self.delta = best[1]
-            self.log_M1, self.log_M2 = best[2], best[3]
+            self.log_M1, self.log_M2, self.bad = best[2], best[3], best[4]
 
     def _bad_region_bound(self, y0, gap, n=160):
         """Upper bound of ``sum_j log f(t_j)`` over frames with
@@ -199,8 +242,9 @@ class Plan:
         part of ``X`` outside the top eigenspace), the target is
         ``etr(-lam T) det(T)^nu det(I - T)^alpha`` on ``0 <= T <= I``
         (``lam`` the gap, ``nu = (p-r-k-1)/2``, ``alpha = (r-k-1)/2 >= 0``):
-        a Wishart ``W_k(p - r, I / (2 lam))`` times ``det(I - T)^alpha <= 1``.
-        Given ``T`` the frame is Haar on both sides."""
+        a Wishart ``W_k(p - r, I / (2 lam))`` times ``det(I - T)^alpha``,
+        bounded by its tangent (:func:`_tangent`), which raises the
+        Wishart's rate.  Given ``T`` the frame is Haar on both sides."""
         k, p = self.k, self.n
         levels = sorted(set(self.lam.tolist()) | ({0.0} if self.m else set()))
         if len(levels) != 2:
@@ -211,13 +255,16 @@ class Plan:
             return
         gap = top - bottom
         n = p - r
-        log_mass = (k * top + _multigammaln(0.5 * p, k)
-                    - 0.5 * n * k * np.log(gap) - _multigammaln(0.5 * r, k))
+        alpha = 0.5 * (r - k - 1)
+        u, rate, log_c = _tangent(np.full(k, gap), alpha, n)
+        log_mass = (k * top + _multigammaln(0.5 * p, k) + log_c
+                    - 0.5 * n * float(np.sum(np.log(rate)))
+                    - _multigammaln(0.5 * r, k))
         if log_mass < self.log_envelope_mass:
             self.method = "wishart"
             self.log_MW = float(log_mass)
-            self.w_gap, self.w_r = gap, r
-            self.w_alpha = 0.5 * (r - k - 1)
+            self.w_rate, self.w_u, self.w_r = float(rate[0]), float(u[0]), r
+            self.w_alpha = alpha
 
     # -- fewer than k directions above a gap: split them off -------------
     def _plan_split(self, memo):
@@ -235,7 +282,9 @@ class Plan:
         proposing ``T ~ W_j(n - k, (2 (L - c))^-1)``, ``Y`` from the matrix
         Bingham of the complement (a sub-plan, any envelope) and ``Y2``
         Haar, the ratio target / envelope is
-        ``det(I - T)^alpha exp(sum_i t_i (y2_i^T A y2_i - c)) <= 1``.
+        ``det(I - T)^alpha exp(sum_i t_i (y2_i^T A y2_i - c)) <= 1``; the
+        first factor is bounded by its tangent (:func:`_tangent`), which
+        raises the Wishart's rates above ``L - c``.
         Exact at any concentration; near 1 when the complement is flat
         (the implicit zeros of a concentration of rank below k)."""
         k, n, r = self.k, self.n, self.r
@@ -257,6 +306,7 @@ class Plan:
             gap = L - c
             if gap[-1] <= 1e-12 * max(1.0, abs(L[-1])):
                 continue                    # no gap at j: improper Wishart
+            u, rate, log_c = _tangent(gap, 0.5 * (k - j - 1), n - k)
             key = offset + j
             if key not in memo:
                 memo[key] = Plan(self.lam[j:], self.V[:, j:], self.p, k - j,
@@ -265,17 +315,43 @@ class Plan:
                                  _memo=(memo, key))
             sub = memo[key]
             log_mass = (float(np.sum(L)) + _multigammaln(0.5 * n, j)
-                        - _multigammaln(0.5 * k, j)
-                        - 0.5 * (n - k) * float(np.sum(np.log(gap)))
+                        - _multigammaln(0.5 * k, j) + log_c
+                        - 0.5 * (n - k) * float(np.sum(np.log(rate)))
                         + sub.log_envelope_mass)
             if log_mass < self.log_envelope_mass:
                 self.method = "split"
                 self.log_MS = log_mass
-                self.s_j, self.s_gap, self.s_c, self.sub = j, gap, c, sub
+                self.s_j, self.s_rate, self.s_u = j, rate, u
+                self.s_c, self.sub = c, sub
+
+    # -- more columns than directions left: sample the complement ---------
+    def _plan_dual(self):
+        """The complement of the frame, with ``-A``.
+
+        The target depends on ``X`` only through ``X X^T = I - W W^T``
+        (``W`` an orthonormal basis of the complement of ``span X`` within
+        the ``n`` dimensions frames live in), and
+        ``tr(X^T A X) = tr A - tr(W^T A W)``: ``W`` is matrix Bingham with
+        ``-A`` and ``n - k`` columns, and given ``W`` the frame ``X`` is a
+        Haar frame of its complement.  Exact; the envelope mass in the
+        target's units is the complement's times ``e^(tr A)`` (Kummer's
+        relation).  Considered when ``n - k <= k``."""
+        k, n = self.k, self.n
+        if not 0 < n - k <= k:
+            return
+        dual = Plan(-self.lam, self.V, self.p, n - k, exclude=self.exclude,
+                    _dual=False)
+        log_mass = dual.log_envelope_mass + float(np.sum(self.lam))
+        if log_mass < self.log_envelope_mass:
+            self.method = "dual"
+            self.log_MD = log_mass
+            self.dual = dual
 
     @property
     def log_envelope_mass(self):
         """log of the envelope's total mass (unnormalized target units)."""
+        if self.method == "dual":
+            return self.log_MD
         if self.method == "split":
             return self.log_MS
         if self.method == "wishart":
@@ -285,8 +361,11 @@ class Plan:
         return self.log_M2_full
 
 
-def plan(lam, V, p, k, method="auto"):
-    return Plan(lam, V, p, k, method)
+def plan(lam, V, p, k, method="auto", dual=True):
+    """The sampling plan of ``etr(X^T A X)`` on V_k(R^p), ``A = V diag(lam)
+    V^T``: ``method="auto"`` takes the envelope of smallest mass (the
+    complement's only with ``dual``), ``"macg"`` the MACG envelope alone."""
+    return Plan(lam, V, p, k, method, _dual=dual)
 
 
 def _sym_inv_sqrt(S):
@@ -346,13 +425,14 @@ def _draw_wishart(pl, n, rng):
     ratio ``alpha log det(I - T)`` (``-inf`` when ``T`` is not below I)."""
     k, p, r = pl.k, pl.p, pl.w_r
     dof = pl.n - r
-    T = _bartlett(rng, n, dof, k) / (2.0 * pl.w_gap)
+    T = _bartlett(rng, n, dof, k) / (2.0 * pl.w_rate)
     w, v = np.linalg.eigh(T)
     ok = w[:, -1] < 1.0
     w = np.clip(w, 0.0, 1.0)
     with np.errstate(divide="ignore"):
-        log_ratio = np.where(ok, pl.w_alpha * np.sum(np.log1p(-w), -1),
-                             -np.inf)
+        log_ratio = np.where(ok, _wishart_log_ratio(
+            pl, np.sum(np.log1p(-w), -1), np.trace(T, axis1=-2, axis2=-1)),
+            -np.inf)
     vt = np.swapaxes(v, -1, -2)
     root_t = (v * np.sqrt(w)[:, None, :]) @ vt
     root_s = (v * np.sqrt(1.0 - w)[:, None, :]) @ vt
@@ -364,6 +444,14 @@ def _draw_wishart(pl, n, rng):
     HZ = _orthonormal_signed(G)          # Haar in the complement
     X = U @ (HW @ root_s) + HZ @ root_t
     return X, log_ratio
+
+
+def _wishart_log_ratio(pl, logdet_s, trace_t):
+    """``alpha (log det(I - T) - tangent)`` of the Wishart envelope (<= 0),
+    from ``log det(I - T)`` and ``tr T``."""
+    u = pl.w_u
+    return pl.w_alpha * (logdet_s - pl.k * np.log(u)
+                         + (trace_t - pl.k * (1.0 - u)) / u)
 
 
 def _bartlett(rng, n, dof, d):
@@ -382,11 +470,15 @@ def _draw_split(pl, n, rng):
     I) and the sub-sampler's info (its own proposals and acceptance)."""
     j, k, p = pl.s_j, pl.k, pl.p
     U = pl.V[:, :j]
-    scale = 1.0 / np.sqrt(2.0 * pl.s_gap)
+    scale = 1.0 / np.sqrt(2.0 * pl.s_rate)
     T = scale[:, None] * _bartlett(rng, n, pl.n - k, j) * scale[None, :]
     t, E = np.linalg.eigh(T)
     ok = t[:, -1] < 1.0
     t = np.clip(t, 0.0, 1.0)
+    u = pl.s_u
+    # the tangent of log det(I - T) at I - diag(u)
+    tangent = np.sum(np.log(u)) - np.sum(
+        (np.diagonal(T, axis1=-2, axis2=-1) - (1.0 - u)) / u, -1)
     Y, sub_info = sample(pl.sub, n, rng)              # (n, p, k - j)
     G = _project_out(np.hstack([pl.exclude, U]),
                      rng.standard_normal((n, p, j)))
@@ -398,7 +490,8 @@ def _draw_split(pl, n, rng):
     log_ratio = np.sum(t * np.minimum(quad - pl.s_c, 0.0), -1)
     if k - j - 1 > 0:
         with np.errstate(divide="ignore"):
-            log_ratio += 0.5 * (k - j - 1) * np.sum(np.log1p(-t), -1)
+            log_ratio += 0.5 * (k - j - 1) * (np.sum(np.log1p(-t), -1)
+                                              - tangent)
     log_ratio = np.where(ok, log_ratio, -np.inf)
     head = (U @ E) * np.sqrt(1.0 - t)[:, None, :] \
         + Y2 * np.sqrt(t)[:, None, :]
@@ -410,6 +503,20 @@ def _draw_split(pl, n, rng):
         raise RuntimeError("matrix Bingham sampler: inconsistent split "
                            "proposal; please report this")
     return X @ _haar_frame(rng, n, k, k), log_ratio, sub_info
+
+
+def _sample_dual(pl, n, rng):
+    """Frames as Haar bases of the complement of draws of the dual plan
+    (see :meth:`Plan._plan_dual`)."""
+    W, info = sample(pl.dual, n, rng)                 # (n, p, n_dim - k)
+    # the last k columns of a complete QR of [exclude, W] span the
+    # complement (orthogonal to both to rounding, whatever the draw); a
+    # Haar rotation makes the frame Haar in it.  p < 2 k + dim(exclude)
+    E = np.broadcast_to(pl.exclude, (n,) + pl.exclude.shape)
+    Q = np.linalg.qr(np.concatenate([E, W], axis=-1), mode="complete")[0]
+    X = Q[..., pl.p - pl.k:] @ _haar_frame(rng, n, pl.k, pl.k)
+    info = dict(info, method="dual", dual=info["method"])
+    return X, info
 
 
 def _haar_frame(rng, n, d, k):
@@ -437,6 +544,8 @@ def _log_densities(pl, X):
     log_q2 = pl.half_logdet_omega_k - 0.5 * p * logdet
     if pl.method != "mixture":
         return log_t, None, log_q2
+    if pl.bad == "haar":
+        log_q2 = np.zeros_like(log_t)
     W = P[:, :k, :]                                   # U^T X
     sgn, logdetW = np.linalg.slogdet(W)
     WtW = np.swapaxes(W, -1, -2) @ W
@@ -485,6 +594,8 @@ def sample(pl, size, rng, max_proposals=None):
     """
     n_want = int(size)
     p, k = pl.p, pl.k
+    if pl.method == "dual":
+        return _sample_dual(pl, n_want, rng)
     if k == 1 and pl.method == "macg" and n_want > 0:
         return _sample_kgm(pl, n_want, rng)
     out = np.empty((n_want, p, k))
@@ -505,7 +616,9 @@ def sample(pl, size, rng, max_proposals=None):
         if pl.method == "mixture":
             n1 = rng.binomial(batch, w1)
             X1, valid = _draw_gauss(pl, n1, rng)
-            X2 = _draw_macg(pl, batch - n1, rng)
+            X2 = (_draw_macg(pl, batch - n1, rng) if pl.bad == "macg" else
+                  _orthonormal_signed(_project_out(
+                      pl.exclude, rng.standard_normal((batch - n1, p, k)))))
             # shuffled, so that truncating to the draws still wanted does
             # not favour either component
             perm = rng.permutation(batch)
@@ -524,8 +637,10 @@ def sample(pl, size, rng, max_proposals=None):
             S = np.swapaxes(pl.V[:, :pl.w_r].T @ X, -1, -2) \
                 @ (pl.V[:, :pl.w_r].T @ X)
             sign, logdet = np.linalg.slogdet(S)
+            expect = _wishart_log_ratio(
+                pl, logdet, pl.k - np.trace(S, axis1=-2, axis2=-1))
             check = np.where(np.isfinite(log_ratio),
-                             np.abs(pl.w_alpha * logdet - log_ratio), 0.0)
+                             np.abs(expect - log_ratio), 0.0)
             if np.any(check > 1e-6 * (1.0 + np.abs(log_ratio))):
                 raise RuntimeError("matrix Bingham sampler: inconsistent "
                                    "Wishart proposal; please report this")
