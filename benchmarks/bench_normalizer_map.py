@@ -97,13 +97,18 @@ def _worker(conn):
 
 
 class Runner:
-    def __init__(self):
+    """Calls ``target``'s loop in a spawned worker, one item at a time, with
+    a wall-clock cap per item (the worker is killed past it)."""
+
+    def __init__(self, target=None):
         self.ctx = mproc.get_context("spawn")
         self.proc = None
+        self.target = _worker if target is None else target
 
     def _start(self):
         self.conn, child = self.ctx.Pipe()
-        self.proc = self.ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.proc = self.ctx.Process(target=self.target, args=(child,),
+                                     daemon=True)
         self.proc.start()
         if not self.conn.poll(900):
             raise RuntimeError("worker did not start")

@@ -195,6 +195,7 @@ _USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
 # principal angles
 _ISOTROPIC_MAX_ANGLES = 6
 _RTOL = 2.0 ** -53
+_EPS = 2.0 ** -52
 # strip pairs times variables the series may visit for one input (a few
 # seconds); beyond it the partial sum is returned with a warning
 _MAX_WORK = 1.2e9
@@ -361,10 +362,85 @@ def _run_single(a, b, x, nder, method):
             np.array([used]), (), n)
 
 
+def _bingham_scalars(a, b, x):
+    """``(k, p, x)`` for one Bingham parameter pair (``a = k/2``, ``b =
+    p/2``, integers ``1 <= k < p``) with finite eigenvalues ``x`` (``n <=
+    p`` on the last axis, validated), else None."""
+    if np.ndim(a) != 0 or np.ndim(b) != 0:
+        return None
+    try:
+        k2, p2 = 2.0 * float(a), 2.0 * float(b)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(k2) and math.isfinite(p2) and k2 == int(k2)
+            and p2 == int(p2) and 1 <= k2 < p2):
+        return None
+    x = _real_array(x, "x")
+    if x.ndim == 0:
+        x = x[None]
+    if x.shape[-1] == 0 or x.shape[-1] > p2 or x.size == 0 \
+            or not np.isfinite(x).all():
+        return None
+    return int(k2), int(p2), x
+
+
+def _run_canonical(a, b, x, nder):
+    """``"auto"`` on a Bingham input in its canonical form, or None.
+
+    * Kummer's relation when ``p - k < k``: ``log F(k, p, x) = sum(x) +
+      log F(p - k, p, -x)`` (gradient ``1 - g``, Hessian unchanged; the
+      implicit zeros stay zeros), so that every method works with
+      ``min(k, p - k)`` columns;
+    * the shift identity when one input's eigenvalue is repeated more often
+      than the implicit zeros (value and gradient): ``log F(x) = log F(x -
+      c) + k c`` with that value ``c`` made the implicit zeros, so a
+      concentration given as a full spectrum ("isotropic plus low rank",
+      ``p`` values) costs what its rank costs.  The gradient of the
+      ``m`` tied values is ``(k - sum of the others) / m`` (the gradient
+      over the whole spectrum sums to ``k``).
+    """
+    got = _bingham_scalars(a, b, x)
+    if got is None:
+        return None
+    k, p, x = got
+    n = x.shape[-1]
+    if p - k < k:
+        logF, sign, grad, hess, err, used, lead, _ = _run(
+            0.5 * (p - k), 0.5 * p, -x, nder, "auto")
+        tr = x.reshape(-1, n).sum(axis=1)
+        logF = logF + tr
+        err = err + _EPS * np.abs(tr) * n
+        if nder >= 1:
+            grad = 1.0 - grad
+        return logF, sign, grad, hess, err, used, lead, n
+    if x.ndim != 1 or nder >= 2:
+        return None
+    vals, counts = np.unique(x, return_counts=True)
+    g = int(np.argmax(counts))
+    c, m = float(vals[g]), int(counts[g])
+    zeros = p - n + int(np.count_nonzero(x == 0.0))
+    if m < 2 or m <= zeros or c == 0.0:
+        return None
+    tied = x == c
+    y = np.concatenate([x[~tied] - c, np.full(p - n, -c)])
+    logF, sign, gy, _, err, used, _, _ = _run(a, b, y, nder, "auto")
+    logF = logF + k * c
+    err = err + _EPS * (k * abs(c) + float(np.sum(np.abs(y))))
+    grad = np.zeros((1, n if nder >= 1 else 0))
+    if nder >= 1:
+        grad[0, ~tied] = gy[0, :n - m]
+        grad[0, tied] = (k - float(np.sum(gy[0]))) / m
+    return logF, sign, grad, np.zeros((1, 0, 0)), err, used, (), n
+
+
 def _run(a, b, x, nder, method):
     single = _run_single(a, b, x, nder, method)
     if single is not None:
         return single
+    if method == "auto":
+        canonical = _run_canonical(a, b, x, nder)
+        if canonical is not None:
+            return canonical
     code = _method_code(method)
     fa, fb, fx, lead, n = _prepare(a, b, x)
     # the isotropic method can only help where the contour does not apply

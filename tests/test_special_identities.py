@@ -238,3 +238,55 @@ def test_k1_full_spectrum_with_large_spread():
     v, e = log_normalizer_eigvals(x, 1, 64, return_error=True)
     s, es = log_normalizer_eigvals(x, 1, 64, method="series", return_error=True)
     assert np.isfinite(v) and close(v, s, e, es, slack=1e-12)
+
+
+def test_auto_takes_the_canonical_form_of_kummer_and_the_shift():
+    """"auto" evaluates k > p - k through Kummer's relation and a value
+    repeated more often than the implicit zeros as the implicit zeros
+    (shift identity): found by the identities benchmark, where k = 4092,
+    p = 4096 and a full spectrum of 4096 values fell to the Laplace
+    approximation, off by 390 and 580 with estimates of 40 and 60."""
+    x = np.array([300.0, 133.453, -227.789, -227.789])
+    v, e = log_hyp1f1(2.0, 2048.0, x, return_error=True)
+    w, f = log_hyp1f1(2046.0, 2048.0, -x, return_error=True)
+    assert e < 1e-12 and f < 1e-12
+    assert abs(w - (-x.sum() + v)) < 1e-12 * abs(w)
+    g = grad_log_hyp1f1(2046.0, 2048.0, -x)
+    np.testing.assert_allclose(g, 1.0 - grad_log_hyp1f1(2.0, 2048.0, x),
+                               atol=1e-14)
+    c = -150.0
+    y = np.concatenate([x, np.zeros(4092)]) + c
+    u, eu = log_hyp1f1(2.0, 2048.0, y, return_error=True)
+    assert eu < 1e-12 * abs(u) and abs(u - (v + 4 * c)) < 1e-12 * abs(u)
+    gy = grad_log_hyp1f1(2.0, 2048.0, y)
+    np.testing.assert_allclose(gy[:4], grad_log_hyp1f1(2.0, 2048.0, x),
+                               atol=1e-14)
+    assert abs(gy.sum() - 4.0) < 1e-12 and np.ptp(gy[4:]) == 0.0
+
+
+def test_shifted_tie_gradient_against_finite_differences():
+    # a tie of five at 3.0 in p = 12 (two implicit zeros): the tied values
+    # become the implicit zeros; their gradient from the identity sum = k
+    x = np.array([9.0, 3.0, 3.0, -2.0, 3.0, 3.0, 1.5, 3.0, 0.5, -4.0])
+    a, b = 1.5, 6.0
+    g = grad_log_hyp1f1(a, b, x)
+    h = 1e-5
+    tied = x == 3.0
+    for d in [np.eye(10)[0], np.eye(10)[3], tied.astype(float),
+              np.eye(10)[1] - np.eye(10)[2]]:
+        fd = (log_hyp1f1(a, b, x + h * d) - log_hyp1f1(a, b, x - h * d)) / (2 * h)
+        assert abs(fd - g @ d) < 1e-7, (d, fd, g @ d)
+
+
+def test_laplace_estimates_cover_the_error_where_the_expansion_fails():
+    # a concentration of a few hundred in p = 4096: the Gaussian of the
+    # expansion leaves the unit ball; the estimate must still cover
+    x = np.array([300.0, 133.453, -227.789, -227.789])
+    exact = log_hyp1f1(2.0, 2048.0, x)
+    for k, y, ref in [(4, x, exact), (4092, -x, exact - x.sum())]:
+        with pytest.warns(AccuracyWarning):
+            v, e = log_hyp1f1(k / 2, 2048.0, y, method="laplace",
+                              return_error=True)
+        assert abs(v - ref) <= e
+        full = np.sort(np.concatenate([y, np.zeros(4096 - y.size)]))[::-1]
+        assert k / 4096 * y.sum() <= v <= full[:k].sum()

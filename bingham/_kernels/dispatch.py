@@ -512,6 +512,10 @@ def _centered_series(aa, b, sign, full, ref, shift, n, nder, rtol,
     return 0.0, grad, hess, np.inf, NOT_CONVERGED
 
 
+LAPLACE_MAX_CORRECTION = 0.5
+LAPLACE_MARGIN = 16.0  # heuristic: the estimate's factor beyond it
+
+
 @jit
 def _laplace_bingham(k, p, x, nder):
     """Leading-order Laplace approximation for large concentrations.
@@ -536,8 +540,14 @@ def _laplace_bingham(k, p, x, nder):
     Gaussian integral); checked against the contour for k = p - 1 with a
     split group of zeros, errors falling like 1/v.  The error estimate is
     the size of the first correction, ``sum 1/(v_G - v_H)`` over the same
-    pairs (4 times the exact first-order term for k = 1).  The result never
-    exceeds the hard bound ``sum_{i<=k} y_i``.
+    pairs (4 times the exact first-order term for k = 1), times
+    ``LAPLACE_MARGIN`` (a heuristic factor, not a bound) where it exceeds
+    ``LAPLACE_MAX_CORRECTION``.  The interval it gives is cut to the hard
+    bounds ``(k/p) sum_i y_i <= log F <= sum_{i<=k} y_i``; where the bounds
+    are narrower than the widened estimate, or the interval misses them,
+    the result is the bounds' midpoint with half their width as the
+    estimate (and the midpoint's gradient), which covers the error by
+    construction.
     """
     # the spectrum as groups of equal values with multiplicities: the given
     # eigenvalues and one group of p - n zeros (O(n log n) work, never O(p))
@@ -595,8 +605,32 @@ def _laplace_bingham(k, p, x, nder):
             corr += w / g
     logF = logc + top - 0.5 * lg
     err = corr + 8.0 * _EPS * (abs(top) + abs(logc) + abs(lg))
-    if logF > top:
-        logF = top
+    # hard bounds: Jensen (the Haar mean of X X^T is (k/p) I) below, the
+    # top-k sum above.  Where the first correction is not small the
+    # expansion may be no approximation at all (e.g. a concentration of a
+    # few hundred in p = 4096: the Gaussian leaves the unit ball, and the
+    # true error is 10 times the correction): its estimate gets a wide
+    # margin, and where the bounds are narrower than that, only they are
+    # certain: their midpoint, with half their width
+    low = 0.0
+    for i in range(n):
+        low += x[i]
+    low *= k / p
+    if corr > LAPLACE_MAX_CORRECTION:
+        err *= LAPLACE_MARGIN
+    if (corr > LAPLACE_MAX_CORRECTION and 0.5 * (top - low) < err) \
+            or logF - err > top or logF + err < low:
+        logF = 0.5 * (low + top)
+        err = 0.5 * (top - low) + 8.0 * _EPS * (abs(low) + abs(top))
+        if nder >= 1:
+            for e in range(n):
+                grad[e] = 0.5 * (k / p + ctop[group[e]] / gm[group[e]])
+        return logF, grad, hess, err, NOT_CONVERGED
+    # the expansion's interval, cut to the bounds
+    hi = min(logF + err, top)
+    lo = max(logF - err, low)
+    logF = 0.5 * (lo + hi)
+    err = 0.5 * (hi - lo) + 8.0 * _EPS * (abs(lo) + abs(hi))
     if nder >= 1:
         # derivatives in the given eigenvalues: each is a member of its
         # group, on top with weight t = c_G / m_G (0 or 1 unless the group
