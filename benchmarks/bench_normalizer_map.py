@@ -76,15 +76,20 @@ def grid(n, seed):
     return out
 
 
-def _worker(conn):
+def warm():
+    """Compile (or load) the kernels every regime reaches, warnings off."""
     import warnings
 
     from bingham.special import explain
     warnings.simplefilter("ignore")
-    # warm the kernels every regime reaches
     for k, p, x in ((1, 3, [1.0, 2.0]), (2, 5, [3.0, 1.0]),
                     (3, 10, list(range(10))), (2, 8, [30.0, 30.0, 10.0])):
         explain(k / 2, p / 2, np.array(x, float))
+
+
+def _worker(conn):
+    from bingham.special import explain
+    warm()
     conn.send("ready")
     while True:
         item = conn.recv()

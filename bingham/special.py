@@ -136,7 +136,14 @@ Methods
     up to 6 principal angles.  Its error estimate is the change between two
     quadrature levels.
 ``"auto"``
-    The contour where it applies; for every Bingham input the branch-cut
+    A Bingham input (``a = k/2``, ``b = p/2``, finite eigenvalues, one
+    parameter pair) is first put in its canonical form: Kummer's relation
+    when ``p - k < k`` (every method then works with ``min(k, p - k)``
+    columns), and, for one spectrum of more than 64 values, the shift
+    identity that makes a value repeated more often than the implicit zeros
+    the implicit zeros (value and gradient; a full spectrum of ``p`` values
+    with a large tie costs what its distinct values cost).  Then: the contour where it applies;
+    for every Bingham input the branch-cut
     method (confluent form, run once), kept where its estimate certifies
     1e-12 relative; otherwise the series; where the series would exceed
     its work budget, the holonomic method if it applies, the isotropic
@@ -196,6 +203,8 @@ _USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
 _ISOTROPIC_MAX_ANGLES = 6
 _RTOL = 2.0 ** -53
 _EPS = 2.0 ** -52
+# "auto" makes a large tie the implicit zeros for spectra of more values
+_SHIFT_FROM_N = 64
 # strip pairs times variables the series may visit for one input (a few
 # seconds); beyond it the partial sum is returned with a warning
 _MAX_WORK = 1.2e9
@@ -364,8 +373,9 @@ def _run_single(a, b, x, nder, method):
 
 def _bingham_scalars(a, b, x):
     """``(k, p, x)`` for one Bingham parameter pair (``a = k/2``, ``b =
-    p/2``, integers ``1 <= k < p``) with finite eigenvalues ``x`` (``n <=
-    p`` on the last axis, validated), else None."""
+    p/2``, integers ``1 <= k < p``; arrays of parameters are left as they
+    are) with finite eigenvalues ``x`` (``2 <= n <= p`` on the last axis,
+    validated), else None."""
     if np.ndim(a) != 0 or np.ndim(b) != 0:
         return None
     try:
@@ -378,7 +388,8 @@ def _bingham_scalars(a, b, x):
     x = _real_array(x, "x")
     if x.ndim == 0:
         x = x[None]
-    if x.shape[-1] == 0 or x.shape[-1] > p2 or x.size == 0 \
+    # one eigenvalue: the contour is exact at any k (no canonical form)
+    if x.shape[-1] < 2 or x.shape[-1] > p2 or x.size == 0 \
             or not np.isfinite(x).all():
         return None
     return int(k2), int(p2), x
@@ -392,12 +403,16 @@ def _run_canonical(a, b, x, nder):
       implicit zeros stay zeros), so that every method works with
       ``min(k, p - k)`` columns;
     * the shift identity when one input's eigenvalue is repeated more often
-      than the implicit zeros (value and gradient): ``log F(x) = log F(x -
-      c) + k c`` with that value ``c`` made the implicit zeros, so a
-      concentration given as a full spectrum ("isotropic plus low rank",
-      ``p`` values) costs what its rank costs.  The gradient of the
-      ``m`` tied values is ``(k - sum of the others) / m`` (the gradient
-      over the whole spectrum sums to ``k``).
+      than the implicit zeros (value and gradient; one spectrum of more
+      than ``_SHIFT_FROM_N`` values): ``log F(x) = log F(x - c) + k c``
+      with that value ``c`` made the implicit zeros, so a concentration
+      given as a full spectrum ("isotropic plus low rank", ``p`` values)
+      costs what its rank costs.  The gradient of the ``m`` tied values is
+      ``(k - sum of the others) / m`` (the gradient over the whole spectrum
+      sums to ``k``).  Below that size the confluent branch-cut method
+      handles the tie as given (the identities benchmark found no failure
+      of the shift identity there), and a single input and a batch agree
+      to the last bit.
     """
     got = _bingham_scalars(a, b, x)
     if got is None:
@@ -413,7 +428,7 @@ def _run_canonical(a, b, x, nder):
         if nder >= 1:
             grad = 1.0 - grad
         return logF, sign, grad, hess, err, used, lead, n
-    if x.ndim != 1 or nder >= 2:
+    if x.ndim != 1 or nder >= 2 or n <= _SHIFT_FROM_N:
         return None
     vals, counts = np.unique(x, return_counts=True)
     g = int(np.argmax(counts))

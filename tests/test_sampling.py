@@ -30,6 +30,26 @@ def overlaps(d, X):
     return np.sum((d.frame.T @ X) ** 2, axis=-1)
 
 
+def check_acceptance(d, pl, info, at_least=0.0):
+    """The acceptance seen against theory (F over the envelope mass), which
+    must reach ``at_least``."""
+    logF = special.log_normalizer_eigvals(d.eigenvalues, d.k, d.p)
+    theory = np.exp(logF - pl.log_envelope_mass)
+    assert at_least <= theory <= 1 + 1e-9
+    n = info["proposals"]
+    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
+        theory * (1 - theory) / n) + 1e-3
+
+
+def check_moments(d, X):
+    """Sample means of the overlaps against the gradient of log F."""
+    o = overlaps(d, X)
+    grad = special.grad_log_normalizer_eigvals(d.eigenvalues, d.k, d.p)
+    z = (o.mean(axis=0) - grad) / np.maximum(o.std(axis=0) / np.sqrt(len(o)),
+                                             1e-12)
+    assert np.all(np.abs(z) < 4.5), z
+
+
 MOMENT_CASES = [
     (3, 1, [5.0, 3.0, 1.0]),
     (3, 1, [-50.0]),                              # repulsive
@@ -60,11 +80,7 @@ def test_moments_match_the_gradient(p, k, lam):
     d = dist(p, k, lam)
     n = 4000 if p > 1000 else 20_000
     X, info, pl = draw(d, n, 1)
-    o = overlaps(d, X)
-    grad = special.grad_log_normalizer_eigvals(d.eigenvalues, k, p)
-    se = o.std(axis=0) / np.sqrt(n)
-    z = (o.mean(axis=0) - grad) / np.maximum(se, 1e-12)
-    assert np.all(np.abs(z) < 4.5), z
+    check_moments(d, X)
     np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
                                np.broadcast_to(np.eye(k), (n, k, k)),
                                atol=1e-12)
@@ -236,17 +252,8 @@ def test_tangent_of_the_beta_factor(p, k, lam, before, after):
     d = dist(p, k, lam)
     X, info, pl = draw(d, 4000, 19)
     assert pl.method == before
-    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
-    theory = np.exp(logF - pl.log_envelope_mass)
-    assert after <= theory <= 1 + 1e-9
-    n = info["proposals"]
-    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
-        theory * (1 - theory) / n) + 1e-3
-    o = overlaps(d, X)
-    grad = special.grad_log_normalizer_eigvals(d.eigenvalues, k, p)
-    z = (o.mean(axis=0) - grad) / np.maximum(o.std(axis=0) / np.sqrt(len(o)),
-                                             1e-12)
-    assert np.all(np.abs(z) < 4.5), z
+    check_acceptance(d, pl, info, at_least=after)
+    check_moments(d, X)
 
 
 @pytest.mark.parametrize("p, k, lam", [
@@ -315,12 +322,7 @@ def test_complement_envelope_where_k_exceeds_half_of_p(p, k, lam):
     assert pl.method == "dual" and info["method"] == "dual"
     direct = _sampling.plan(d.eigenvalues, d.frame, p, k, dual=False)
     assert pl.log_envelope_mass < direct.log_envelope_mass
-    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
-    theory = np.exp(logF - pl.log_envelope_mass)
-    assert 0.1 <= theory <= 1 + 1e-9
-    n = info["proposals"]
-    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
-        theory * (1 - theory) / n) + 1e-3
+    check_acceptance(d, pl, info, at_least=0.1)
     np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
                                np.broadcast_to(np.eye(k), (4000, k, k)),
                                atol=1e-12)
@@ -356,14 +358,5 @@ def test_mixture_with_haar_on_the_bad_region(p, k, lam):
     d = dist(p, k, lam)
     X, info, pl = draw(d, 4000, 20)
     assert pl.method == "mixture" and pl.bad == "haar"
-    logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
-    theory = np.exp(logF - pl.log_envelope_mass)
-    assert 0.5 <= theory <= 1 + 1e-9
-    n = info["proposals"]
-    assert abs(info["acceptance"] - theory) < 5 * np.sqrt(
-        theory * (1 - theory) / n) + 1e-3
-    o = overlaps(d, X)
-    grad = special.grad_log_normalizer_eigvals(d.eigenvalues, k, p)
-    z = (o.mean(axis=0) - grad) / np.maximum(o.std(axis=0) / np.sqrt(len(o)),
-                                             1e-12)
-    assert np.all(np.abs(z) < 4.5), z
+    check_acceptance(d, pl, info, at_least=0.5)
+    check_moments(d, X)
