@@ -30,6 +30,16 @@ def overlaps(d, X):
     return np.sum((d.frame.T @ X) ** 2, axis=-1)
 
 
+def check_same_law(d, X1, X2, ref):
+    """Two-sample KS tests between two samplers' draws: on tr(X^T A X) and
+    on the smallest principal angle to the frame ``ref``."""
+    t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
+    assert stats.ks_2samp(t1, t2).pvalue > 1e-3
+    a1 = g.principal_angles(X1, ref)[..., 0]
+    a2 = g.principal_angles(X2, ref)[..., 0]
+    assert stats.ks_2samp(a1, a2).pvalue > 1e-3
+
+
 def check_acceptance(d, pl, info, at_least=0.0):
     """The acceptance seen against theory (F over the envelope mass), which
     must reach ``at_least``."""
@@ -283,11 +293,7 @@ def test_split_and_macg_envelopes_agree():
     X1, _, pl1 = draw(d, 6000, 13, "auto", dual=False)
     X2, _, pl2 = draw(d, 6000, 14, "macg")
     assert pl1.method == "split" and pl2.method == "macg"
-    t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
-    assert stats.ks_2samp(t1, t2).pvalue > 1e-3
-    a1 = g.principal_angles(X1, d.frame[:, :1])[..., 0]
-    a2 = g.principal_angles(X2, d.frame[:, :1])[..., 0]
-    assert stats.ks_2samp(a1, a2).pvalue > 1e-3
+    check_same_law(d, X1, X2, d.frame[:, :1])
 
 
 @pytest.mark.parametrize("A, k", [
@@ -335,11 +341,7 @@ def test_complement_and_direct_envelopes_agree():
     X1, _, pl1 = draw(d, 6000, 17)
     X2, _, pl2 = draw(d, 6000, 18, dual=False)
     assert pl1.method == "dual" and pl2.method != "dual"
-    t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
-    assert stats.ks_2samp(t1, t2).pvalue > 1e-3
-    a1 = g.principal_angles(X1, d.frame[:, :2])[..., 0]
-    a2 = g.principal_angles(X2, d.frame[:, :2])[..., 0]
-    assert stats.ks_2samp(a1, a2).pvalue > 1e-3
+    check_same_law(d, X1, X2, d.frame[:, :2])
 
 
 @pytest.mark.parametrize("p, k, lam", [
