@@ -170,8 +170,9 @@ import warnings
 
 import numpy as np
 
-from ._kernels import dispatch as _dispatch
-from ._kernels import strip_cache as _strip_cache
+from ._kernels import codes as _codes
+from ._kernels import direct as _direct
+from ._kernels import policy as _policy
 
 __all__ = [
     "AccuracyWarning",
@@ -187,16 +188,16 @@ __all__ = [
     "hess_log_normalizer_eigvals",
 ]
 
-_METHODS = {"auto": _dispatch.AUTO, "series": _dispatch.SERIES,
-            "contour": _dispatch.CONTOUR, "laplace": _dispatch.LAPLACE,
-            "holonomic": _dispatch.HOLONOMIC, "cut": _dispatch.CUT}
-_USED_ISOTROPIC = 6   # Python-level method (bingham._isotropic)
-_USED = {_dispatch.USED_NONE: "none", _dispatch.USED_SERIES: "series",
-         _dispatch.USED_CONTOUR: "contour",
-         _dispatch.USED_CLOSED_FORM: "closed form",
-         _dispatch.USED_LAPLACE: "laplace",
-         _dispatch.USED_HOLONOMIC: "holonomic",
-         _dispatch.USED_CUT: "cut",
+_METHODS = {"auto": _codes.AUTO, "series": _codes.SERIES,
+            "contour": _codes.CONTOUR, "laplace": _codes.LAPLACE,
+            "holonomic": _codes.HOLONOMIC, "cut": _codes.CUT}
+_USED_ISOTROPIC = _codes.USED_ISOTROPIC
+_USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
+         _codes.USED_CONTOUR: "contour",
+         _codes.USED_CLOSED_FORM: "closed form",
+         _codes.USED_LAPLACE: "laplace",
+         _codes.USED_HOLONOMIC: "holonomic",
+         _codes.USED_CUT: "cut",
          _USED_ISOTROPIC: "isotropic"}
 # the Pfaffian of the isotropic method loses accuracy beyond this many
 # principal angles
@@ -217,7 +218,7 @@ class AccuracyWarning(RuntimeWarning):
 
 def _method_code(method):
     if method == "isotropic":
-        return _dispatch.LAPLACE   # placeholder run, replaced row by row
+        return _codes.LAPLACE   # placeholder run, replaced row by row
     try:
         return _METHODS[method]
     except (KeyError, TypeError):
@@ -345,10 +346,13 @@ def _contour_everywhere(fa, fb):
 
 def _run_single(a, b, x, nder, method):
     """The common single call (Python numbers ``a``, ``b``, one 1-D float64
-    array ``x``, a contour-eligible ``a = 1/2`` or ``b - a = 1/2``, so no
-    isotropic rows) with less Python around the kernel: the result of
+    array or list of Python numbers ``x``, a contour-eligible ``a = 1/2`` or
+    ``b - a = 1/2``, so no isotropic rows) with less Python around the
+    kernel (:func:`._kernels.direct.quick_clean`): the result of
     :func:`_run`, or ``None`` where the general path must decide (bad input,
     infinite or NaN eigenvalues, a result short of full accuracy)."""
+    if type(x) is list and x and all(type(v) in (float, int) for v in x):
+        x = np.array(x, dtype=np.float64)
     if not (type(a) in (float, int) and type(b) in (float, int)
             and type(x) is np.ndarray and x.ndim == 1
             and x.dtype == np.float64 and x.flags.c_contiguous
@@ -362,9 +366,8 @@ def _run_single(a, b, x, nder, method):
     if n == 0:
         return None
     _check_b_scalar(a, b, n)
-    clean, v, g, h, e, used = _dispatch.evaluate_clean(
-        a, b, x, nder, _METHODS[method], _RTOL, _MAX_WORK,
-        _strip_cache.table_for(a, b, n))
+    clean, v, g, h, e, used = _direct.quick_clean(
+        a, b, x, nder, _METHODS[method], _RTOL)
     if not clean:
         return None
     return (np.array([v]), 1.0, g[None], h[None], np.array([e]),
@@ -474,16 +477,14 @@ def _run(a, b, x, nder, method):
     if n == 0:
         N = fx.shape[0]
         out = (np.zeros(N), np.zeros((N, 0)), np.zeros((N, 0, 0)), np.zeros(N),
-               np.zeros(N, np.int64), np.full(N, _dispatch.USED_CLOSED_FORM))
+               np.zeros(N, np.int64), np.full(N, _codes.USED_CLOSED_FORM))
     else:
         # isotropic rows at large concentration go straight to the exact
         # Pfaffian method: the series would spend its whole budget first
         first = _isotropic_first(fa, fb, safe_x) if iso_possible else None
         kx = safe_x if first is None else np.where(first[:, None], 0.0,
                                                    safe_x)
-        strips = _strip_cache.table_for(float(fa[0]), float(fb[0]), n)
-        out = _dispatch.evaluate_batch(fa, fb, kx, nder, code, _RTOL,
-                                       _MAX_WORK, strips)
+        out = _policy.evaluate(fa, fb, kx, nder, code, _RTOL, _MAX_WORK)
     logF, grad, hess, err, status, used = out
     if iso_possible or method == "isotropic":
         _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
@@ -499,10 +500,10 @@ def _run(a, b, x, nder, method):
             return logF, 1.0, grad, hess, err, used, lead, n
         sign = 1.0
     else:
-        negative = status & _dispatch.NEGATIVE
+        negative = status & _codes.NEGATIVE
         sign = np.where(negative, -1.0, 1.0)
-        status = status & ~_dispatch.NEGATIVE
-    if (status == _dispatch.NOT_APPLICABLE).any():
+        status = status & ~_codes.NEGATIVE
+    if (status == _codes.NOT_APPLICABLE).any():
         raise ValueError(
             f"method={method!r} does not apply to a={fa[0]!r}, b={fb[0]!r} with "
             f"n={n} eigenvalues (the contour needs a = 1/2 and b >= n/2, "
@@ -524,7 +525,7 @@ def _run(a, b, x, nder, method):
         if nder >= 2:
             hess[inf_rows] = np.nan
     # the library's promise: 1e-12 relative on log F (absolute below 1)
-    bad = (status != _dispatch.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
+    bad = (status != _codes.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))
         warnings.warn(
@@ -617,7 +618,7 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
     when ``forced``) by the exact Pfaffian method of
     :mod:`bingham._isotropic` (value, gradient and Hessian)."""
     # only rows the kernels did not finish to full accuracy (or forced)
-    todo = (status & ~_dispatch.NEGATIVE) != _dispatch.OK
+    todo = (status & ~_codes.NEGATIVE) != _codes.OK
     todo |= ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if nder >= 1:
         todo |= np.isnan(grad).any(axis=1)
@@ -656,8 +657,8 @@ def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
         logF[r] = v
         err[r] = e
         used[r] = _USED_ISOTROPIC
-        status[r] = _dispatch.OK if e <= 1e-12 * max(1.0, abs(v)) \
-            else _dispatch.NOT_CONVERGED
+        status[r] = _codes.OK if e <= 1e-12 * max(1.0, abs(v)) \
+            else _codes.NOT_CONVERGED
         if nder >= 1:
             rest = (k - d) / (p - m) if p > m else np.nan
             grad[r] = np.where(row != 0.0, d / m, rest)

@@ -153,9 +153,10 @@ def test_import_compiles_nothing_and_imports_no_torch():
     code = (
         "import sys, numba\n"
         "import bingham\n"
-        "from bingham._kernels import contour, zonal, dispatch\n"
+        "from bingham._kernels import (branch_cut, confluent, contour,\n"
+        "                              direct, dispatch, zonal)\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
-        "mods = (contour, zonal, dispatch)\n"
+        "mods = (branch_cut, confluent, contour, direct, dispatch, zonal)\n"
         "jitted = [f for m in mods for f in vars(m).values()\n"
         "          if hasattr(f, 'signatures')]\n"
         "assert jitted, 'no kernels found'\n"

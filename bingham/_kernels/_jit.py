@@ -3,10 +3,31 @@
 Kernels are compiled lazily on first call and cached on disk
 (``cache=True``); no eager signatures, so importing :mod:`bingham` compiles
 nothing.
+
+One compilation per kernel and argument types: numba types a constant
+argument in a call from compiled code (``f(x, 0, False)``) as a literal, a
+type of its own, and compiles the callee again for every constant it is
+called with (the normalizer's kernels were compiled up to five times each,
+about a third of a cold start).  The kernels here never need a literal, so
+calls between them are resolved with the arguments' plain types.
 """
 import numba
+from numba.core import types
 
 JIT_OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
+
+
+def _plain_call_types(dispatcher):
+    """Make calls from compiled code resolve ``dispatcher`` with the
+    non-literal types of their arguments."""
+    resolve = dispatcher.get_call_template
+
+    def get_call_template(args, kws):
+        return resolve(tuple(types.unliteral(t) for t in args),
+                       {k: types.unliteral(t) for k, t in kws.items()})
+
+    dispatcher.get_call_template = get_call_template
+    return dispatcher
 
 
 def jit(func=None, **overrides):
@@ -14,5 +35,5 @@ def jit(func=None, **overrides):
     the kernels rely on IEEE semantics for NaN propagation and rounding)."""
     options = dict(JIT_OPTIONS, **overrides)
     if func is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(func)
+        return lambda f: _plain_call_types(numba.njit(**options)(f))
+    return _plain_call_types(numba.njit(**options)(func))

@@ -35,6 +35,23 @@ def start():
 
 
 @jit(nogil=False)
+def resume(spent):
+    """Start the clock for an input that has already used ``spent``
+    seconds (in an earlier kernel of the same call)."""
+    with objmode():
+        _state["deadline"] = time.perf_counter() + WORK_SHARE * SECONDS \
+            - spent
+
+
+@jit(nogil=False)
+def clock():
+    """Seconds on the performance counter."""
+    with objmode(t="float64"):
+        t = time.perf_counter()
+    return t
+
+
+@jit(nogil=False)
 def expired():
     """Whether the current input has used its budget."""
     with objmode(r="boolean"):

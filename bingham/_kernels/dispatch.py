@@ -1,9 +1,11 @@
-"""Per-input choice of representation and method for log 1F1(a; b; x).
+"""The last tier of ``method="auto"`` (:mod:`.policy`): the inputs that the
+closed forms, the contour and the branch-cut method leave open.
 
 One input is ``(a, b, x)`` with ``x`` the ``n`` given eigenvalues.  This
 module decides, for that input, which exact identity to apply (Kummer's
 relation, the shift identity of the Bingham case ``a = k/2``, ``b = p/2``) and
-which kernel to run (the Bromwich contour or the zonal series), and maps the
+which kernel to run (the zonal series, the holonomic method, the Laplace
+approximation), with the branch-cut result competing, and maps the
 derivatives back.  Everything here is jitted so that batches run without
 Python overhead; validation happens before, in :mod:`bingham.special`.
 """
@@ -12,48 +14,19 @@ import math
 import numpy as np
 
 from ._jit import jit
-from .budget import start as start_budget
-from .contour import bromwich
-from .confluent import confluent_bingham
+from .budget import resume
+from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
+                    NOT_CONVERGED, OK, TOO_COSTLY, USED_CUT, USED_HOLONOMIC,
+                    USED_LAPLACE, USED_NONE, USED_SERIES)
+from .direct import store_row
 from .holonomic import hgm
 from .zonal import series_work, zonal_series
 
-AUTO = 0
-SERIES = 1
-CONTOUR = 2
-LAPLACE = 3
-HOLONOMIC = 4
-CUT = 5
-
-OK = 0
-NOT_CONVERGED = 1
-NOT_APPLICABLE = 2
-TOO_COSTLY = 3
-NEGATIVE = 8  # flag or-ed into the status: F < 0, the value is log |F|
-
-# representation codes reported back to the caller (the "method used")
-USED_NONE = 0
-USED_SERIES = 1
-USED_CONTOUR = 2
-USED_CLOSED_FORM = 3
-USED_LAPLACE = 4
-USED_HOLONOMIC = 5
-USED_CUT = 7  # (6 is the isotropic method, run from Python)
-
 _EPS = 2.220446049250313e-16
-CONTOUR_MAX_NODES = 8192
-# agreement of two successive trapezoidal sums that ends the refinement (the
-# reported error is that difference, which bounds the error of the finer sum)
-CONTOUR_RTOL = 5e-15
 SHIFT_MAX_P = 256
 MEMORY_CAP = 60_000_000  # doubles in the partition table
 MIN_DEGREE = 6
 DERIV_MIN_WORK = 1e8
-# the branch-cut method (confluent form): the relative error estimate that
-# ends the search
-CUT_ACCEPT = 5e-13
-CONFLUENT_ACCEPT = 1e-12  # ... for the first try in "auto" (the library's
-# promise; past it the ladder may find a smaller estimate)
 HGM_MAX_VARS = 6  # given eigenvalues (2^n states)
 HGM_SHIFT_MAX_P = 12  # whole shifted spectra (2^p states; p = 12: seconds)
 HGM_LADDER_MAX_P = 10  # ... tried before the series' full budget
@@ -86,38 +59,6 @@ def _max_parts(a, n):
     if a > 0.0 and _is_int(2.0 * a):
         return min(n, int(2.0 * a))
     return n
-
-
-@jit
-def _contour(a, b, x, nder, rtol):
-    """Bromwich evaluation for ``a = 1/2`` (any n) or ``n = 1`` (any 0<a<b)."""
-    n = x.shape[0]
-    if a == 0.5:
-        rest = b - 0.5 * n
-        q = n + (1 if rest > 0.0 else 0)
-        c = np.zeros(q)
-        e = np.zeros(q)
-        for i in range(n):
-            c[i] = x[i]
-            e[i] = 0.5
-        if rest > 0.0:
-            c[n] = 0.0
-            e[n] = rest
-    else:
-        c = np.zeros(2)
-        e = np.zeros(2)
-        c[0] = x[0]
-        e[0] = a
-        c[1] = 0.0
-        e[1] = b - a
-    return bromwich(c, e, n, nder, max(rtol, CONTOUR_RTOL), CONTOUR_MAX_NODES)
-
-
-@jit
-def _contour_ok(a, b, n):
-    if a == 0.5 and b >= 0.5 * n:
-        return True
-    return n == 1 and 0.0 < a < b
 
 
 @jit
@@ -663,6 +604,11 @@ def _laplace_bingham(k, p, x, nder):
                 for f in range(n):
                     if group[f] == G:
                         hess[e, f] += var if f == e else -var / (m - 1.0)
+        # each entry is an expected squared overlap, in [0, 1]; where the
+        # first correction is large the expansion leaves that range (k=16,
+        # p=512, a tie at 293: an entry 2.2 outside it), so it is cut to it
+        for e in range(n):
+            grad[e] = min(1.0, max(0.0, grad[e]))
     return logF, grad, hess, err, NOT_CONVERGED
 
 
@@ -1160,25 +1106,6 @@ def _split_ties(k, p, x, nder, max_p):
 
 
 @jit
-def _cut(k, p, x, nder):
-    """The branch-cut method in its confluent form (:mod:`.confluent`) on
-    the full spectrum (the given eigenvalues and the implicit zeros; ties of
-    any multiplicity, near ties and low rank included).  NOT_APPLICABLE for
-    one repeated value, a sum beyond ``confluent.MAX_WORK`` or one lost to
-    rounding entirely (:mod:`.confluent_terms`);
-    NOT_CONVERGED where the estimate exceeds ``CUT_ACCEPT`` relative."""
-    n = x.shape[0]
-    kk = min(k, p - k)
-    if kk < 1 or n > p:
-        return np.nan, np.zeros(n), np.zeros((n, n)), np.inf, NOT_APPLICABLE
-    logF, g, h, err, ok = confluent_bingham(k, p, x, nder)
-    if not ok:
-        return np.nan, g, h, np.inf, NOT_APPLICABLE
-    st = OK if err <= CUT_ACCEPT * max(1.0, abs(logF)) else NOT_CONVERGED
-    return logF, g, h, err, st
-
-
-@jit
 def _holonomic(a, b, x, nder, forced):
     """Holonomic gradient method where it is stable: on the given
     eigenvalues (:func:`_holonomic_direct`), else, for a Bingham input, on
@@ -1203,36 +1130,24 @@ def _holonomic(a, b, x, nder, forced):
 
 
 @jit
-def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
-    """Evaluate ``log 1F1(a; b; x)`` for one input.
+def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
+             cerr, cst, spent):
+    """The last tier of ``method="auto"`` for one input that the closed
+    forms and the contour (:mod:`.direct`) do not answer and the branch-cut
+    method (:mod:`.branch_cut`) did not certify; its result ``(cv, cg, ch,
+    cerr, cst)`` (status NOT_APPLICABLE where it did not run) competes with
+    the methods tried here.  Also the forced methods "series", "laplace"
+    and "holonomic".  The input has used ``spent`` seconds of its budget.
 
     Returns ``(logF, grad, hess, err, status, used)``.
     """
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    for i in range(n):
-        if math.isnan(x[i]):
-            grad[:] = np.nan
-            hess[:, :] = np.nan
-            return np.nan, grad, hess, np.nan, OK, USED_NONE
-    if math.isnan(a) or math.isnan(b):
-        grad[:] = np.nan
-        hess[:, :] = np.nan
-        return np.nan, grad, hess, np.nan, OK, USED_NONE
-    s = 0.0
     nz = 0
     for i in range(n):
-        s += x[i]
         if x[i] != 0.0:
             nz += 1
-    # closed forms
-    if a == 0.0 or nz == 0 and nder == 0:
-        return 0.0, grad, hess, 0.0, OK, USED_CLOSED_FORM
-    if a == b:
-        for i in range(n):
-            grad[i] = 1.0
-        return s, grad, hess, 4.0 * _EPS * abs(s), OK, USED_CLOSED_FORM
     # value only: zero eigenvalues may be dropped
     if nder == 0 and nz < n:
         y = np.empty(nz)
@@ -1243,23 +1158,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
                 t += 1
         x = y
         n = nz
-    if method == AUTO or method == CONTOUR:
-        if _contour_ok(a, b, n):
-            logF, g, h, err, conv = _contour(a, b, x, nder, rtol)
-            st = OK if conv else NOT_CONVERGED
-            return logF, g, h, err, st, USED_CONTOUR
-        if _contour_ok(b - a, b, n):
-            y = -x
-            logF, g, h, err, conv = _contour(b - a, b, y, nder, rtol)
-            for i in range(n):
-                g[i] = 1.0 - g[i]
-            st = OK if conv else NOT_CONVERGED
-            return logF + s, g, h, err + 4.0 * _EPS * abs(s), st, USED_CONTOUR
-        if method == CONTOUR:
-            return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-    # budget.SECONDS of work for this input, from here on (the closed forms
-    # and the contour above finish in microseconds and never look at it)
-    start_budget()
+    # the rest of budget.SECONDS for this input
+    resume(spent)
     k2 = 2.0 * a
     p2 = 2.0 * b
     bingham = _is_int(k2) and _is_int(p2) and 0.0 < k2 < p2 and n <= p2
@@ -1271,21 +1171,6 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
     if method == HOLONOMIC:
         logF, g, h, err, st = _holonomic(a, b, x, nder, True)
         return logF, g, h, err, st, USED_HOLONOMIC
-    if method == CUT:
-        if not bingham:
-            return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-        logF, g, h, err, st = _cut(int(k2), int(p2), x, nder)
-        return logF, g, h, err, st, USED_CUT
-    # every Bingham input: the confluent branch-cut method first (ties and
-    # implicit zeros exactly, about a millisecond), computed once; what it
-    # does not certify goes down the ladder below, which may still prefer
-    # its result to the others'
-    cv, cg, ch, cerr, cst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
-    if method == AUTO and bingham:
-        cv, cg, ch, cerr, cst = _cut(int(k2), int(p2), x, nder)
-        if cst != NOT_APPLICABLE and math.isfinite(cv) and \
-                cerr <= CONFLUENT_ACCEPT * max(1.0, abs(cv)):
-            return cv, cg, ch, cerr, OK, USED_CUT
     # the holonomic result, computed at most once (several places below
     # may want it)
     tried = False
@@ -1430,54 +1315,27 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips):
 
 
 @jit
-def evaluate_batch(a, b, x, nder, method, rtol, max_pairs, strips):
-    """:func:`evaluate` over rows: ``a``, ``b`` of shape ``(N,)``, ``x`` of
-    shape ``(N, n)``.  Derivative arrays are empty when not asked for."""
-    N = x.shape[0]
+def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
+                  logF, grad, hess, err, status, used, spent):
+    """:func:`evaluate` on ``x[rows]``, written into the output arrays,
+    which hold the branch-cut result of each row where ``used`` is
+    ``USED_CUT`` (that result competes) and ``spent`` its time."""
     n = x.shape[1]
-    logF = np.empty(N)
-    err = np.empty(N)
-    status = np.empty(N, np.int64)
-    used = np.empty(N, np.int64)
-    ng = N if nder >= 1 else 0
-    nh = N if nder >= 2 else 0
-    grad = np.empty((ng, n))
-    hess = np.empty((nh, n, n))
-    for r in range(N):
+    for t in range(rows.shape[0]):
+        r = rows[t]
+        if used[r] == USED_CUT:
+            cv, cerr, cst = logF[r], err[r], status[r]
+            cg = grad[r].copy() if nder >= 1 else np.zeros(n)
+            ch = hess[r].copy() if nder >= 2 else np.zeros((n, n))
+        else:
+            cv, cerr, cst = np.nan, np.inf, NOT_APPLICABLE
+            cg = np.zeros(n)
+            ch = np.zeros((n, n))
         v, g, h, e, st, u = evaluate(a[r], b[r], x[r], nder, method, rtol,
-                                     max_pairs, strips)
+                                     max_pairs, strips, cv, cg, ch, cerr,
+                                     cst, spent[r])
         logF[r] = v
         err[r] = e
         status[r] = st
         used[r] = u
-        if nder >= 1:
-            grad[r, :] = g
-        if nder >= 2:
-            hess[r, :, :] = h
-    return logF, grad, hess, err, status, used
-
-
-@jit
-def evaluate_clean(a, b, x, nder, method, rtol, max_pairs, strips):
-    """:func:`evaluate` for one input, for callers that handle only the
-    clean outcome themselves: returns ``(clean, logF, grad, hess, err,
-    used)`` where ``clean`` says that every eigenvalue is finite (none
-    infinite or NaN), the status is OK and no derivative asked for is NaN.
-    Otherwise nothing is promised and the caller takes its general path."""
-    n = x.shape[0]
-    for i in range(n):
-        if not math.isfinite(x[i]):
-            return False, np.nan, np.zeros(n), np.zeros((n, n)), np.nan, 0
-    v, g, h, e, st, u = evaluate(a, b, x, nder, method, rtol, max_pairs,
-                                 strips)
-    clean = st == OK
-    if nder >= 1:
-        for i in range(n):
-            if math.isnan(g[i]):
-                clean = False
-    if nder >= 2:
-        for i in range(n):
-            for j in range(n):
-                if math.isnan(h[i, j]):
-                    clean = False
-    return clean, v, g, h, e, u
+        store_row(r, nder, g, h, grad, hess)

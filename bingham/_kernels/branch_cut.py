@@ -1,0 +1,87 @@
+"""The branch-cut tier of ``method="auto"`` (:mod:`.policy`) and the whole
+of ``method="cut"``: the confluent branch-cut method (:mod:`.confluent`) on
+each Bingham row, with the result kept where it is certified and handed to
+the next tier (:mod:`.dispatch`) otherwise, so that tier may still prefer
+it to its own."""
+import math
+
+import numpy as np
+
+from ._jit import jit
+from .budget import clock, resume
+from .codes import (AUTO, NOT_APPLICABLE, NOT_CONVERGED, OK, USED_CUT,
+                    USED_NONE)
+from .confluent import confluent_bingham
+from .direct import nonzero, store_row
+
+# the relative error estimate under which a result counts as converged ...
+CUT_ACCEPT = 5e-13
+# ... and under which "auto" keeps it without trying the other methods (the
+# library's promise; past it the next tier may find a smaller estimate)
+CONFLUENT_ACCEPT = 1e-12
+
+
+@jit(inline="always")
+def bingham_case(a, b, n):
+    """``a = k/2``, ``b = p/2`` with integers ``0 < k < p`` and ``n <= p``."""
+    k2 = 2.0 * a
+    p2 = 2.0 * b
+    return k2 == math.floor(k2) and p2 == math.floor(p2) and \
+        0.0 < k2 < p2 and n <= p2
+
+
+@jit(inline="always")
+def cut(k, p, x, nder):
+    """The branch-cut method in its confluent form on the full spectrum
+    (the given eigenvalues and the implicit zeros; ties of any
+    multiplicity, near ties and low rank included).  NOT_APPLICABLE for one
+    repeated value, a sum beyond ``confluent.MAX_WORK`` or one lost to
+    rounding entirely (:mod:`.confluent_terms`); NOT_CONVERGED where the
+    estimate exceeds ``CUT_ACCEPT`` relative."""
+    n = x.shape[0]
+    kk = min(k, p - k)
+    if kk < 1 or n > p:
+        return np.nan, np.zeros(n), np.zeros((n, n)), np.inf, NOT_APPLICABLE
+    logF, g, h, err, ok = confluent_bingham(k, p, x, nder)
+    if not ok:
+        return np.nan, g, h, np.inf, NOT_APPLICABLE
+    st = OK if err <= CUT_ACCEPT * max(1.0, abs(logF)) else NOT_CONVERGED
+    return logF, g, h, err, st
+
+
+@jit
+def cut_rows(a, b, x, nder, method, rows, logF, grad, hess, err, status,
+             used, spent):
+    """:func:`cut` on ``x[rows]``, written into the output arrays (rows
+    that are not Bingham inputs: status NOT_APPLICABLE, method none), with
+    the seconds each row took added to ``spent`` (the budget it had used
+    before).  Returns, per entry of
+    ``rows``, whether the row is final: always for ``method="cut"``, else
+    where the estimate is within ``CONFLUENT_ACCEPT`` relative."""
+    final = np.zeros(rows.shape[0], np.bool_)
+    for t in range(rows.shape[0]):
+        r = rows[t]
+        y = x[r] if nder >= 1 else nonzero(x[r])
+        n = y.shape[0]
+        t0 = clock()
+        resume(spent[r])
+        if bingham_case(a[r], b[r], n):
+            v, g, h, e, st = cut(int(2.0 * a[r]), int(2.0 * b[r]), y, nder)
+            u = USED_CUT
+        else:
+            v, g, h, e, st = (np.nan, np.zeros(n), np.zeros((n, n)), np.inf,
+                              NOT_APPLICABLE)
+            u = USED_NONE
+        spent[r] += clock() - t0
+        logF[r] = v
+        err[r] = e
+        status[r] = st
+        used[r] = u
+        store_row(r, nder, g, h, grad, hess)
+        if method != AUTO:
+            final[t] = True
+        elif st != NOT_APPLICABLE and math.isfinite(v) and \
+                e <= CONFLUENT_ACCEPT * max(1.0, abs(v)):
+            final[t] = True
+            status[r] = OK
+    return final

@@ -1,0 +1,29 @@
+"""The integer codes the normalizer's kernels and :mod:`bingham.special`
+exchange: the method asked for, the status of a result and the method that
+produced it.  Plain Python constants (numba reads module globals as
+compile-time constants)."""
+
+# method asked for
+AUTO = 0
+SERIES = 1
+CONTOUR = 2
+LAPLACE = 3
+HOLONOMIC = 4
+CUT = 5
+
+# status of one result
+OK = 0
+NOT_CONVERGED = 1
+NOT_APPLICABLE = 2
+TOO_COSTLY = 3
+NEGATIVE = 8  # flag or-ed into the status: F < 0, the value is log |F|
+
+# the method that produced a result ("the method used")
+USED_NONE = 0
+USED_SERIES = 1
+USED_CONTOUR = 2
+USED_CLOSED_FORM = 3
+USED_LAPLACE = 4
+USED_HOLONOMIC = 5
+USED_ISOTROPIC = 6  # run from Python (bingham._isotropic)
+USED_CUT = 7
