@@ -812,20 +812,73 @@ def hess_log_hyp1f1(a, b, x, *, method="auto"):
     return hess.reshape(lead + (n, n))
 
 
+_REASONS = {
+    "none": "NaN input",
+    "closed form": "a = 0, a = b or every eigenvalue zero: a closed form "
+                   "(tier 1)",
+    "contour": "a = 1/2, b - a = 1/2 or one eigenvalue: the Bromwich contour, "
+               "exact at any concentration (tier 1)",
+    "cut": "a Bingham input (a = k/2, b = p/2): the confluent branch-cut "
+           "method (tier 2{})",
+    "isotropic": "an isotropic concentration (one nonzero value repeated): "
+                 "the exact Pfaffian method",
+    "series": "{}: the zonal series (tier 3)",
+    "holonomic": "{}: the holonomic method (tier 3)",
+    "laplace": "{}: the Laplace approximation, the last resort (tier 3); its "
+               "estimate is a heuristic where it is not the hard bounds' "
+               "half-width",
+}
+
+
 def explain(a, b, x, *, method="auto"):
-    """How one input is evaluated: ``{"logF", "error", "method"}``.
+    """How one input is evaluated: ``{"logF", "error", "method",
+    "reason"}``.
 
     ``method`` is what produced the value: ``"contour"``, ``"series"``,
     ``"cut"``, ``"holonomic"``, ``"isotropic"``, ``"laplace"``, ``"closed
-    form"`` or ``"none"`` (NaN input).  ``x`` is one set of eigenvalues,
-    shape ``(n,)``.
+    form"`` or ``"none"`` (NaN input); ``reason`` says why, in the terms of
+    the policy of ``method="auto"`` (``bingham/_kernels/policy.py``: tier 1
+    the closed forms and the contour, tier 2 the branch-cut method on
+    Bingham inputs, tier 3 the rest), with Kummer's relation named where
+    "auto" applies it first (``k > p - k``).  ``x`` is one set of
+    eigenvalues, shape ``(n,)``.
     """
     x = _real_array(x, "x")
     if x.ndim > 1:
         raise ValueError(f"x must hold one set of eigenvalues, got shape {x.shape}")
     logF, _, _, _, err, used, _, _ = _run(a, b, x, 0, method)
-    return {"logF": float(logF[0]), "error": float(err[0]),
-            "method": _USED[int(used[0])]}
+    name = _USED[int(used[0])]
+    out = {"logF": float(logF[0]), "error": float(err[0]), "method": name}
+    if method != "auto":
+        out["reason"] = f"method={method!r} asked for"
+        return out
+    reason = _REASONS[name]
+    rel = out["error"] / max(1.0, abs(out["logF"]))
+    if name == "cut":
+        reason = reason.format(
+            ", certified within 1e-12" if rel <= 1e-12 else
+            "; no method of tier 3 reached a smaller estimate")
+    elif name in ("series", "holonomic", "laplace"):
+        reason = reason.format(
+            "the branch-cut method's estimate above 1e-12, or it does not "
+            "apply" if _is_bingham_pair(a, b, x) else "not a Bingham input")
+    got = _bingham_scalars(a, b, x)
+    if got is not None and got[1] - got[0] < got[0]:
+        reason = ("Kummer's relation first (k > p - k: the same input with "
+                  f"p - k = {got[1] - got[0]} columns); then " + reason)
+    out["reason"] = reason
+    return out
+
+
+def _is_bingham_pair(a, b, x):
+    """``a = k/2``, ``b = p/2`` with integers ``0 < k < p`` and at most ``p``
+    eigenvalues."""
+    try:
+        k2, p2 = 2.0 * float(a), 2.0 * float(b)
+    except (TypeError, ValueError):
+        return False
+    return (math.isfinite(k2) and math.isfinite(p2) and k2 == int(k2)
+            and p2 == int(p2) and 0 < k2 < p2 and np.shape(x)[-1] <= p2)
 
 
 def _bingham_args(eigenvalues, k, p):
