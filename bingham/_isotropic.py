@@ -54,6 +54,8 @@ import math
 
 import numpy as np
 
+from ._kernels import codes as _codes
+
 __all__ = ["log_normalizer_isotropic", "isotropic_hessian"]
 
 
@@ -240,3 +242,111 @@ def isotropic_hessian(lam, k, m, p, d1, d2):
     # gradient (k - d1) / mz each and rows summing to -m eps within it
     gamma, delta = _block_entries(mz, -lam, (k - d1) / mz, -m * eps, a, b)
     return alpha, beta, gamma, delta, eps
+
+
+# which rows of a batch of bingham.special's method="auto" this method
+# takes (the Pfaffian loses accuracy beyond this many principal angles)
+MAX_ANGLES = 6
+
+
+def params(a, b, row):
+    """``(k, p, m, lam)`` when the row is an isotropic Bingham
+    concentration, else None."""
+    a2, b2 = 2.0 * a, 2.0 * b
+    if not (a2.is_integer() and b2.is_integer() and 1 <= a2 <= b2
+            and row.size <= b2):
+        return None
+    nz = row[row != 0.0]
+    if nz.size < 1 or not np.all(nz == nz[0]) or not np.isfinite(nz[0]):
+        return None
+    return int(a2), int(b2), nz.size, float(nz[0])
+
+
+def angle_count(k, m, p):
+    """Number of principal angles the isotropic method integrates over."""
+    _, k2, m2 = _reduce(0.0, k, m, p)[:3]
+    return min(k2, m2)
+
+
+def first_rows(fa, fb, x):
+    """Rows evaluated by the isotropic method before (instead of) the
+    kernels: isotropic, at most the allowed number of principal angles, and
+    a concentration where the series gets expensive: its degree sums peak
+    near ``(a/b) sum |x|`` (the first-order term of log F), so below 10 the
+    series is cheap and more accurate (e.g. k=4, p=4096, 2 x 1024: series
+    5e-14, isotropic 5e-12)."""
+    # the contour is exact and faster for a = 1/2 and b - a = 1/2
+    cand = (np.abs(fa / fb) * np.sum(np.abs(x), axis=1) > 10.0) \
+        & (fa != 0.5) & (fb - fa != 0.5)
+    if not cand.any():
+        return None
+    mask = np.zeros(x.shape[0], bool)
+    for r in np.flatnonzero(cand):
+        par = params(fa[r], fb[r], x[r])
+        if par is None or par[2] < 2:
+            continue
+        k, p, m, lam = par
+        mask[r] = angle_count(k, m, p) <= MAX_ANGLES
+    return mask if mask.any() else None
+
+
+def replace_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
+                    forced, force_rows=None):
+    """Replace, in place, the rows that are an isotropic Bingham
+    concentration (``a = k/2``, ``b = p/2``, one repeated nonzero eigenvalue)
+    and that the kernels could not evaluate to full accuracy (or all of them
+    when ``forced``) by the exact Pfaffian method of
+    this module (value, gradient and Hessian)."""
+    # only rows the kernels did not finish to full accuracy (or forced)
+    todo = (status & ~_codes.NEGATIVE) != _codes.OK
+    todo |= ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
+    if nder >= 1:
+        todo |= np.isnan(grad).any(axis=1)
+    if force_rows is not None:
+        todo |= force_rows
+    if forced:
+        todo[:] = True
+    if not todo.any():
+        return
+    for r in np.flatnonzero(todo):
+        row = x[r]
+        par = params(fa[r], fb[r], row)
+        if par is None:
+            if forced:
+                raise ValueError(
+                    "method='isotropic' needs the Bingham case a = k/2, b = "
+                    "p/2 with integer k <= p, n <= p, and one repeated nonzero "
+                    "eigenvalue")
+            continue
+        k, p, m, lam = par
+        row_forced = forced or (force_rows is not None and force_rows[r])
+        lost = nder >= 1 and bool(np.isnan(grad[r]).any())
+        angles = angle_count(k, m, p)
+        if angles > MAX_ANGLES:
+            if forced:
+                raise ValueError(
+                    f"method='isotropic' handles at most "
+                    f"{MAX_ANGLES} principal angles (min(k, m) after "
+                    f"reduction), got {angles}")
+            continue
+        v, d, d2, e = log_normalizer_isotropic(lam, k, m, p,
+                                                          nder=nder)
+        if not (e < err[r]) and not row_forced and not lost:
+            continue
+        logF[r] = v
+        err[r] = e
+        used[r] = _codes.USED_ISOTROPIC
+        status[r] = _codes.OK if e <= 1e-12 * max(1.0, abs(v)) \
+            else _codes.NOT_CONVERGED
+        if nder >= 1:
+            rest = (k - d) / (p - m) if p > m else np.nan
+            grad[r] = np.where(row != 0.0, d / m, rest)
+        if nder >= 2:
+            al, be, ga, de, ep = isotropic_hessian(lam, k, m, p,
+                                                               d, d2)
+            tied = row != 0.0
+            both = tied[:, None] & tied[None, :]
+            none = ~tied[:, None] & ~tied[None, :]
+            H = np.where(both, be, np.where(none, de, ep))
+            np.fill_diagonal(H, np.where(tied, al, ga))
+            hess[r] = H

@@ -170,6 +170,7 @@ import warnings
 
 import numpy as np
 
+from . import _isotropic
 from ._kernels import codes as _codes
 from ._kernels import direct as _direct
 from ._kernels import policy as _policy
@@ -199,9 +200,6 @@ _USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
          _codes.USED_HOLONOMIC: "holonomic",
          _codes.USED_CUT: "cut",
          _USED_ISOTROPIC: "isotropic"}
-# the Pfaffian of the isotropic method loses accuracy beyond this many
-# principal angles
-_ISOTROPIC_MAX_ANGLES = 6
 _RTOL = 2.0 ** -53
 _EPS = 2.0 ** -52
 # "auto" makes a tie of more values than this the implicit zeros
@@ -481,15 +479,15 @@ def _run(a, b, x, nder, method):
     else:
         # isotropic rows at large concentration go straight to the exact
         # Pfaffian method: the series would spend its whole budget first
-        first = _isotropic_first(fa, fb, safe_x) if iso_possible else None
+        first = _isotropic.first_rows(fa, fb, safe_x) if iso_possible else None
         kx = safe_x if first is None else np.where(first[:, None], 0.0,
                                                    safe_x)
         out = _policy.evaluate(fa, fb, kx, nder, code, _RTOL, _MAX_WORK)
     logF, grad, hess, err, status, used = out
     if iso_possible or method == "isotropic":
-        _isotropic_rows(fa, fb, safe_x, nder, logF, grad, hess, err, status,
-                        used, forced=(method == "isotropic"),
-                        force_rows=None if n == 0 else first)
+        _isotropic.replace_rows(fa, fb, safe_x, nder, logF, grad, hess, err,
+                                status, used, forced=(method == "isotropic"),
+                                force_rows=None if n == 0 else first)
     if nder >= 1:
         _check_gradient_range(fa, fb, grad, n)
     nan_derivs = (nder >= 1 and _any(np.isnan, grad)) or \
@@ -565,112 +563,6 @@ def _check_gradient_range(fa, fb, grad, n):
             f"Bingham input(s) lies outside [0, 1], where it must be (a "
             f"defect of the method that answered: please report it with the "
             f"input)", AccuracyWarning, stacklevel=4)
-
-
-def _isotropic_params(a, b, row):
-    """``(k, p, m, lam)`` when the row is an isotropic Bingham
-    concentration, else None."""
-    a2, b2 = 2.0 * a, 2.0 * b
-    if not (a2.is_integer() and b2.is_integer() and 1 <= a2 <= b2
-            and row.size <= b2):
-        return None
-    nz = row[row != 0.0]
-    if nz.size < 1 or not np.all(nz == nz[0]) or not np.isfinite(nz[0]):
-        return None
-    return int(a2), int(b2), nz.size, float(nz[0])
-
-
-def _isotropic_angles(k, m, p):
-    """Number of principal angles the isotropic method integrates over."""
-    from . import _isotropic
-    _, k2, m2 = _isotropic._reduce(0.0, k, m, p)[:3]
-    return min(k2, m2)
-
-
-def _isotropic_first(fa, fb, x):
-    """Rows evaluated by the isotropic method before (instead of) the
-    kernels: isotropic, at most the allowed number of principal angles, and
-    a concentration where the series gets expensive: its degree sums peak
-    near ``(a/b) sum |x|`` (the first-order term of log F), so below 10 the
-    series is cheap and more accurate (e.g. k=4, p=4096, 2 x 1024: series
-    5e-14, isotropic 5e-12)."""
-    # the contour is exact and faster for a = 1/2 and b - a = 1/2
-    cand = (np.abs(fa / fb) * np.sum(np.abs(x), axis=1) > 10.0) \
-        & (fa != 0.5) & (fb - fa != 0.5)
-    if not cand.any():
-        return None
-    from . import _isotropic
-    mask = np.zeros(x.shape[0], bool)
-    for r in np.flatnonzero(cand):
-        par = _isotropic_params(fa[r], fb[r], x[r])
-        if par is None or par[2] < 2:
-            continue
-        k, p, m, lam = par
-        mask[r] = _isotropic_angles(k, m, p) <= _ISOTROPIC_MAX_ANGLES
-    return mask if mask.any() else None
-
-
-def _isotropic_rows(fa, fb, x, nder, logF, grad, hess, err, status, used,
-                    forced, force_rows=None):
-    """Replace, in place, the rows that are an isotropic Bingham
-    concentration (``a = k/2``, ``b = p/2``, one repeated nonzero eigenvalue)
-    and that the kernels could not evaluate to full accuracy (or all of them
-    when ``forced``) by the exact Pfaffian method of
-    :mod:`bingham._isotropic` (value, gradient and Hessian)."""
-    # only rows the kernels did not finish to full accuracy (or forced)
-    todo = (status & ~_codes.NEGATIVE) != _codes.OK
-    todo |= ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
-    if nder >= 1:
-        todo |= np.isnan(grad).any(axis=1)
-    if force_rows is not None:
-        todo |= force_rows
-    if forced:
-        todo[:] = True
-    if not todo.any():
-        return
-    from . import _isotropic
-    for r in np.flatnonzero(todo):
-        row = x[r]
-        par = _isotropic_params(fa[r], fb[r], row)
-        if par is None:
-            if forced:
-                raise ValueError(
-                    "method='isotropic' needs the Bingham case a = k/2, b = "
-                    "p/2 with integer k <= p, n <= p, and one repeated nonzero "
-                    "eigenvalue")
-            continue
-        k, p, m, lam = par
-        row_forced = forced or (force_rows is not None and force_rows[r])
-        lost = nder >= 1 and bool(np.isnan(grad[r]).any())
-        angles = _isotropic_angles(k, m, p)
-        if angles > _ISOTROPIC_MAX_ANGLES:
-            if forced:
-                raise ValueError(
-                    f"method='isotropic' handles at most "
-                    f"{_ISOTROPIC_MAX_ANGLES} principal angles (min(k, m) after "
-                    f"reduction), got {angles}")
-            continue
-        v, d, d2, e = _isotropic.log_normalizer_isotropic(lam, k, m, p,
-                                                          nder=nder)
-        if not (e < err[r]) and not row_forced and not lost:
-            continue
-        logF[r] = v
-        err[r] = e
-        used[r] = _USED_ISOTROPIC
-        status[r] = _codes.OK if e <= 1e-12 * max(1.0, abs(v)) \
-            else _codes.NOT_CONVERGED
-        if nder >= 1:
-            rest = (k - d) / (p - m) if p > m else np.nan
-            grad[r] = np.where(row != 0.0, d / m, rest)
-        if nder >= 2:
-            al, be, ga, de, ep = _isotropic.isotropic_hessian(lam, k, m, p,
-                                                               d, d2)
-            tied = row != 0.0
-            both = tied[:, None] & tied[None, :]
-            none = ~tied[:, None] & ~tied[None, :]
-            H = np.where(both, be, np.where(none, de, ep))
-            np.fill_diagonal(H, np.where(tied, al, ga))
-            hess[r] = H
 
 
 def _shape(values, lead):
