@@ -53,11 +53,11 @@ def cut(k, p, x, nder):
 def cut_rows(a, b, x, nder, method, rows, logF, grad, hess, err, status,
              used, spent):
     """:func:`cut` on ``x[rows]``, written into the output arrays (rows
-    that are not Bingham inputs: status NOT_APPLICABLE, method none), with
-    the seconds each row took added to ``spent`` (the budget it had used
-    before).  Returns, per entry of
-    ``rows``, whether the row is final: always for ``method="cut"``, else
-    where the estimate is within ``CONFLUENT_ACCEPT`` relative."""
+    that are not Bingham inputs: status NOT_APPLICABLE, method none); each
+    row's seconds are added to ``spent``, which holds the budget it used
+    before.  Returns, per entry of ``rows``, whether the row is final:
+    always for ``method="cut"``, else where the estimate is within
+    ``CONFLUENT_ACCEPT`` relative."""
     final = np.zeros(rows.shape[0], np.bool_)
     for t in range(rows.shape[0]):
         r = rows[t]
