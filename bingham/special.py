@@ -344,11 +344,12 @@ def _contour_everywhere(fa, fb):
 
 def _run_single(a, b, x, nder, method):
     """The common single call (Python numbers ``a``, ``b``, one 1-D float64
-    array or list of Python numbers ``x``, a contour-eligible ``a = 1/2`` or
-    ``b - a = 1/2``, so no isotropic rows) with less Python around the
-    kernel (:func:`._kernels.direct.quick_clean`): the result of
-    :func:`_run`, or ``None`` where the general path must decide (bad input,
-    infinite or NaN eigenvalues, a result short of full accuracy)."""
+    array or list of Python numbers ``x``, a contour-eligible ``a = 1/2``,
+    ``b - a = 1/2`` or one eigenvalue with ``0 < a < b``, so no isotropic
+    rows) with less Python around the kernel
+    (:func:`._kernels.direct.quick_clean`): the result of :func:`_run`, or
+    ``None`` where the general path must decide (bad input, infinite or NaN
+    eigenvalues, a result short of full accuracy)."""
     if type(x) is list and x and all(type(v) in (float, int) for v in x):
         x = np.array(x, dtype=np.float64)
     if not (type(a) in (float, int) and type(b) in (float, int)
@@ -358,9 +359,9 @@ def _run_single(a, b, x, nder, method):
         return None
     a = float(a)
     b = float(b)
-    if not (a == 0.5 or b - a == 0.5):
-        return None
     n = x.shape[0]
+    if not (a == 0.5 or b - a == 0.5 or n == 1 and 0.0 < a < b):
+        return None
     if n == 0:
         return None
     _check_b_scalar(a, b, n)

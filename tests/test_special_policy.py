@@ -76,3 +76,14 @@ def test_batch_rows_go_to_different_tiers():
     for i in range(3):
         vi, ei = log_hyp1f1(a[i], b[i], x[i], return_error=True)
         assert abs(v[i] - vi) <= 1e-13 * max(1.0, abs(vi))
+
+
+@pytest.mark.parametrize("a,b,x", [(1.5, 5.0, -100.0), (0.5, 1.5, 20.0),
+                                   (2.0, 3.5, 7.0)])
+def test_single_call_path_equals_the_batch_path(a, b, x):
+    """One eigenvalue with Python numbers takes the single-call path (less
+    Python around the contour); a batch takes the tiers: the same value."""
+    v = log_hyp1f1(a, b, [x])
+    vb = log_hyp1f1(np.array([a, a]), b, np.array([[x], [x]]))
+    assert v == vb[0] == vb[1]
+    assert v == log_hyp1f1(a, b, np.array([x]))
