@@ -373,11 +373,9 @@ def _run_single(a, b, x, nder, method):
             np.array([used]), (), n)
 
 
-def _bingham_scalars(a, b, x):
-    """``(k, p, x)`` for one Bingham parameter pair (``a = k/2``, ``b =
-    p/2``, integers ``1 <= k < p``; arrays of parameters are left as they
-    are) with finite eigenvalues ``x`` (``2 <= n <= p`` on the last axis,
-    validated), else None."""
+def _bingham_pair(a, b):
+    """``(k, p)`` when ``a = k/2`` and ``b = p/2`` are scalars with integers
+    ``1 <= k < p``, else None."""
     if np.ndim(a) != 0 or np.ndim(b) != 0:
         return None
     try:
@@ -387,14 +385,25 @@ def _bingham_scalars(a, b, x):
     if not (math.isfinite(k2) and math.isfinite(p2) and k2 == int(k2)
             and p2 == int(p2) and 1 <= k2 < p2):
         return None
+    return int(k2), int(p2)
+
+
+def _bingham_scalars(a, b, x):
+    """``(k, p, x)`` for one Bingham parameter pair (:func:`_bingham_pair`;
+    arrays of parameters are left as they are) with finite eigenvalues ``x``
+    (``2 <= n <= p`` on the last axis, validated), else None."""
+    pair = _bingham_pair(a, b)
+    if pair is None:
+        return None
+    k, p = pair
     x = _real_array(x, "x")
     if x.ndim == 0:
         x = x[None]
     # one eigenvalue: the contour is exact at any k (no canonical form)
-    if x.shape[-1] < 2 or x.shape[-1] > p2 or x.size == 0 \
+    if x.shape[-1] < 2 or x.shape[-1] > p or x.size == 0 \
             or not np.isfinite(x).all():
         return None
-    return int(k2), int(p2), x
+    return k, p, x
 
 
 def _run_canonical(a, b, x, nder):
@@ -752,26 +761,18 @@ def explain(a, b, x, *, method="auto"):
             ", certified within 1e-12" if rel <= 1e-12 else
             "; no method of tier 3 reached a smaller estimate")
     elif name in ("series", "holonomic", "laplace"):
+        pair = _bingham_pair(a, b)
+        n = x.shape[-1] if x.ndim else 1
         reason = reason.format(
             "the branch-cut method's estimate above 1e-12, or it does not "
-            "apply" if _is_bingham_pair(a, b, x) else "not a Bingham input")
+            "apply" if pair is not None and n <= pair[1] else
+            "not a Bingham input")
     got = _bingham_scalars(a, b, x)
     if got is not None and got[1] - got[0] < got[0]:
         reason = ("Kummer's relation first (k > p - k: the same input with "
                   f"p - k = {got[1] - got[0]} columns); then " + reason)
     out["reason"] = reason
     return out
-
-
-def _is_bingham_pair(a, b, x):
-    """``a = k/2``, ``b = p/2`` with integers ``0 < k < p`` and at most ``p``
-    eigenvalues."""
-    try:
-        k2, p2 = 2.0 * float(a), 2.0 * float(b)
-    except (TypeError, ValueError):
-        return False
-    return (math.isfinite(k2) and math.isfinite(p2) and k2 == int(k2)
-            and p2 == int(p2) and 0 < k2 < p2 and np.shape(x)[-1] <= p2)
 
 
 def _bingham_args(eigenvalues, k, p):

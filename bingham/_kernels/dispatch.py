@@ -18,7 +18,7 @@ from .budget import resume
 from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     NOT_CONVERGED, OK, USED_CUT, USED_HOLONOMIC, USED_LAPLACE,
                     USED_NONE, USED_SERIES)
-from .direct import store_row
+from .direct import nonzero, store_row
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
 from .series_paths import (CENTRE_AFTER, centre_pays, is_int,
@@ -42,23 +42,12 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
 
     Returns ``(logF, grad, hess, err, status, used)``.
     """
+    # value only: zero eigenvalues may be dropped
+    if nder == 0:
+        x = nonzero(x)
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
-    nz = 0
-    for i in range(n):
-        if x[i] != 0.0:
-            nz += 1
-    # value only: zero eigenvalues may be dropped
-    if nder == 0 and nz < n:
-        y = np.empty(nz)
-        t = 0
-        for i in range(n):
-            if x[i] != 0.0:
-                y[t] = x[i]
-                t += 1
-        x = y
-        n = nz
     # the rest of budget.SECONDS for this input
     resume(spent)
     k2 = 2.0 * a
