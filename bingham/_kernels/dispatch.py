@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ._jit import jit
+from .branch_cut import bingham_case
 from .budget import resume
 from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     NOT_CONVERGED, OK, USED_CUT, USED_HOLONOMIC, USED_LAPLACE,
@@ -21,7 +22,7 @@ from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
 from .direct import nonzero, store_row
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
-from .series_paths import (CENTRE_AFTER, centre_pays, is_int,
+from .series_paths import (CENTRE_AFTER, centre_pays,
                            series_bingham, series_signed)
 
 SHIFT_MAX_P = 256
@@ -52,7 +53,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
     resume(spent)
     k2 = 2.0 * a
     p2 = 2.0 * b
-    bingham = is_int(k2) and is_int(p2) and 0.0 < k2 < p2 and n <= p2
+    bingham = bingham_case(a, b, n)
     if method == LAPLACE:
         if not bingham:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
