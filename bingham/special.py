@@ -173,6 +173,7 @@ import numpy as np
 from . import _isotropic
 from ._kernels import codes as _codes
 from ._kernels import direct as _direct
+from ._kernels import kummer as _kummer
 from ._kernels import policy as _policy
 
 __all__ = [
@@ -199,6 +200,7 @@ _USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
          _codes.USED_LAPLACE: "laplace",
          _codes.USED_HOLONOMIC: "holonomic",
          _codes.USED_CUT: "cut",
+         _codes.USED_KUMMER: "series",
          _USED_ISOTROPIC: "isotropic"}
 _RTOL = 2.0 ** -53
 _EPS = 2.0 ** -52
@@ -340,6 +342,42 @@ def _contour_everywhere(fa, fb):
         return all(av == 0.5 or bv - av == 0.5
                    for av, bv in zip(fa.tolist(), fb.tolist()))
     return bool(np.all((fa == 0.5) | (fb - fa == 0.5)))
+
+
+_PY_NUMBERS = (float, int, np.float64)
+
+
+def _one_eigenvalue(a, b, x, nder, method):
+    """The scalar fast path: ``(logF, grad, hess, err)`` of Kummer's series
+    (:mod:`._kernels.kummer`) when ``a``, ``b`` are Python numbers and ``x``
+    one number (a float, a list of one, a float64 array of shape ``(1,)``)
+    in the series' range, as ``"auto"`` answers it in a batch too; else
+    None (the general path decides).  NaN and infinities fail the range
+    test and go the general way."""
+    if method != "auto" or type(a) not in _PY_NUMBERS \
+            or type(b) not in _PY_NUMBERS:
+        return None
+    tx = type(x)
+    if tx is list:
+        if len(x) != 1:
+            return None
+        x = x[0]
+        tx = type(x)
+    elif tx is np.ndarray:
+        if x.shape != (1,) or x.dtype != np.float64:
+            return None
+        x = x[0]
+        tx = np.float64
+    if tx not in _PY_NUMBERS:
+        return None
+    a = float(a)
+    b = float(b)
+    x = float(x)
+    # all x = 0 is a closed form for the value (error 0)
+    if not (0.0 < a < b and -_kummer.MAX_NEG_X <= x <= _kummer.MAX_X) \
+            or nder == 0 and x == 0.0:
+        return None
+    return _kummer.log_kummer(a, b, x, nder)
 
 
 def _run_single(a, b, x, nder, method):
@@ -565,7 +603,7 @@ def _check_gradient_range(fa, fb, grad, n):
     if n == 0 or grad.size == 0:
         return
     bingham = (2.0 * fa == np.round(2.0 * fa)) & (2.0 * fb == np.round(
-        2.0 * fb)) & (2.0 * fb >= n)
+        2.0 * fb)) & (2.0 * fb >= n) & (0.0 < fa) & (fa <= fb)
     outside = ((grad < -1e-9) | (grad > 1.0 + 1e-9)).any(axis=1) & bingham
     if outside.any():
         warnings.warn(
@@ -649,6 +687,11 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
     >>> bool(np.isclose(log_hyp1f1(0.5, 1.5, [2.0]), np.log(hyp1f1(0.5, 1.5, 2.0))))
     True
     """
+    one = _one_eigenvalue(a, b, x, 0, method)
+    if one is not None:
+        if return_error:
+            return np.float64(one[0]), np.float64(one[3])
+        return np.float64(one[0])
     logF, _, _, _, err, _, lead, _ = _run(a, b, x, 0, method)
     value = _shape(logF, lead)
     if return_error:
@@ -684,6 +727,9 @@ def grad_log_hyp1f1(a, b, x, *, method="auto"):
     -------
     ndarray, shape (..., n)
     """
+    one = _one_eigenvalue(a, b, x, 1, method)
+    if one is not None:
+        return np.array([one[1]])
     _, _, grad, _, _, _, lead, n = _run(a, b, x, 1, method)
     return grad.reshape(lead + (n,))
 
@@ -697,6 +743,9 @@ def value_and_grad_log_hyp1f1(a, b, x, *, method="auto"):
     logF : ndarray or float, shape (...)
     grad : ndarray, shape (..., n)
     """
+    one = _one_eigenvalue(a, b, x, 1, method)
+    if one is not None:
+        return np.float64(one[0]), np.array([one[1]])
     logF, _, grad, _, _, _, lead, n = _run(a, b, x, 1, method)
     return _shape(logF, lead), grad.reshape(lead + (n,))
 
@@ -710,6 +759,9 @@ def hess_log_hyp1f1(a, b, x, *, method="auto"):
     -------
     ndarray, shape (..., n, n)
     """
+    one = _one_eigenvalue(a, b, x, 2, method)
+    if one is not None:
+        return np.array([[one[2]]])
     _, _, _, hess, _, _, lead, n = _run(a, b, x, 2, method)
     return hess.reshape(lead + (n, n))
 
@@ -724,6 +776,8 @@ _REASONS = {
            "method (tier 2{})",
     "isotropic": "an isotropic concentration (one nonzero value repeated): "
                  "the exact Pfaffian method",
+    "kummer": "one eigenvalue, 0 < a < b and x in [-250, 2000]: Kummer's "
+              "series of positive terms (tier 1)",
     "series": "{}: the zonal series (tier 3)",
     "holonomic": "{}: the holonomic method (tier 3)",
     "laplace": "{}: the Laplace approximation, the last resort (tier 3); its "
@@ -754,7 +808,7 @@ def explain(a, b, x, *, method="auto"):
     if method != "auto":
         out["reason"] = f"method={method!r} asked for"
         return out
-    reason = _REASONS[name]
+    reason = _REASONS["kummer" if used[0] == _codes.USED_KUMMER else name]
     rel = out["error"] / max(1.0, abs(out["logF"]))
     if name == "cut":
         reason = reason.format(

@@ -129,11 +129,15 @@ def test_single_input_path_leaves_special_inputs_to_the_general_one():
     (2, 16, list(np.linspace(0.0, 2e4, 16)), True),
 ])
 def test_enormous_concentrations_are_fast_finite_and_reported(k, p, x, certified):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log_normalizer_eigvals(x, k, p)   # compiles what the input needs
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         v, err = log_normalizer_eigvals(x, k, p, return_error=True)
-    assert time.perf_counter() - t0 < 30  # generous: includes compilation
+    # a hang check, not a speed test: the work budget is 1 s per input
+    assert time.perf_counter() - t0 < 10
     warned = any(issubclass(w.category, AccuracyWarning) for w in caught)
     assert warned != certified
     assert (err <= 1e-12 * abs(v)) == certified

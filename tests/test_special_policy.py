@@ -13,7 +13,10 @@ from bingham.special import explain, log_hyp1f1
 
 @pytest.mark.parametrize("a,b,x,method,words", [
     (0.5, 1.5, [1.0, 2.0], "contour", ["contour", "tier 1"]),
-    (1.5, 4.0, [7.0], "contour", ["one eigenvalue", "tier 1"]),
+    (1.5, 4.0, [7.0], "series", ["one eigenvalue", "Kummer's series",
+                                 "tier 1"]),
+    (1.5, 4.0, [-300.0], "contour", ["one eigenvalue", "tier 1"]),
+    (1.5, 4.0, [5000.0], "contour", ["one eigenvalue", "tier 1"]),
     (0.0, 2.0, [3.0, 1.0], "closed form", ["closed form", "tier 1"]),
     (1.5, 5.0, [8.0, 5.0, 2.0], "cut", ["branch-cut", "tier 2",
                                        "certified"]),

@@ -1,5 +1,7 @@
-"""The inputs that need no choice: NaN, the closed forms and the Bromwich
-contour (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and ``n = 1``).
+"""The inputs that need no choice: NaN, the closed forms, Kummer's series
+of one eigenvalue (``0 < a < b``, moderate ``x``, :mod:`.kummer`) and the
+Bromwich contour (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and ``n =
+1``).
 
 These are the first tier of ``method="auto"`` (:mod:`.policy`) and the
 whole of ``method="contour"``.  They compile on their own (the contour
@@ -12,8 +14,10 @@ import numpy as np
 
 from ._jit import jit
 from .codes import (AUTO, CONTOUR, NOT_APPLICABLE, NOT_CONVERGED, OK,
-                    USED_CLOSED_FORM, USED_CONTOUR, USED_NONE)
+                    USED_CLOSED_FORM, USED_CONTOUR, USED_KUMMER, USED_NONE)
 from .contour import bromwich
+from .kummer import applies as kummer_applies
+from .kummer import log_kummer
 
 _EPS = 2.220446049250313e-16
 CONTOUR_MAX_NODES = 8192
@@ -75,9 +79,9 @@ def nonzero(x):
 @jit
 def quick(a, b, x, nder, method, rtol):
     """``(done, logF, grad, hess, err, status, used)`` for one input:
-    ``done`` when NaN or a closed form answers it (any ``method``), or the
-    contour (``method`` auto or contour; for the contour also where it does
-    not apply)."""
+    ``done`` when NaN or a closed form answers it (any ``method``), or
+    Kummer's series (``method`` auto) or the contour (``method`` auto or
+    contour; for the contour also where it does not apply)."""
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
@@ -106,6 +110,11 @@ def quick(a, b, x, nder, method, rtol):
     if nder == 0 and nz < n:
         x = nonzero(x)
         n = nz
+    if method == AUTO and n == 1 and kummer_applies(a, b, x[0]):
+        v, g1, h1, e1 = log_kummer(a, b, x[0], nder)
+        grad[0] = g1
+        hess[0, 0] = h1
+        return True, v, grad, hess, e1, OK, USED_KUMMER
     if contour_ok(a, b, n):
         logF, g, h, err, conv = _contour(a, b, x, nder, rtol)
         st = OK if conv else NOT_CONVERGED
