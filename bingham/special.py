@@ -8,6 +8,13 @@ log-normalizer is ``log 1F1(k/2; p/2; A)``: see :func:`log_normalizer` and
 
 Methods
 -------
+Kummer's series (``"auto"`` only)
+    One eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``: the scalar
+    series in positive terms (Kummer's relation for ``x < 0``), about 1 us
+    with its gradient and Hessian as weighted means over the same terms
+    (measured against 50-digit mpmath: 1.8e-14 absolute on the log where it
+    is below 1, 4e-15 relative above; derivatives 3e-15 relative).
+    :func:`explain` names it ``"series"``.
 ``"contour"``
     Bromwich (inverse Laplace) integral on a parabolic contour through the
     saddle point.  Exact at every concentration for ``a = 1/2`` (the vector

@@ -2,9 +2,11 @@
 ``method="auto"``, run over a batch in turn, each on the rows the tiers
 before it left open.
 
-1. NaN; the closed forms (``a = 0``, ``a = b``, all ``x = 0``); the
-   Bromwich contour (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and
-   ``n = 1``): :mod:`.direct`.
+1. NaN; the closed forms (``a = 0``, ``a = b``, all ``x = 0``); one
+   eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``: Kummer's series
+   in positive terms (:mod:`.kummer`, about 1 us); the Bromwich contour
+   (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and the other ``n = 1``):
+   :mod:`.direct`.
 2. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
    relative.
