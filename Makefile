@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml Makefile
 	# torch is pinned to the CPU build that this machine ships; other
 	# versions pull several GB of CUDA wheels.
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test,torch,demo]"
+	$(PY) -m pip install --quiet -e ".[test,torch,demo,hf]"
 	touch $(STAMP)
 
 $(DOCS_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e ".[test,torch,demo,docs]"
+	$(PY) -m pip install --quiet -e ".[test,torch,demo,hf,docs]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(DOCS_STAMP)
 
@@ -37,7 +37,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[test,torch,demo,bench]"
+	$(PY) -m pip install --quiet -e ".[test,torch,demo,hf,bench]"
 	$(PY) benchmarks/run.py
 
 accuracy: $(STAMP)

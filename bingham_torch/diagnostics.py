@@ -27,7 +27,8 @@ import torch
 
 from bingham import grassmann as _gr
 
-__all__ = ["MoEAdapter", "adapt", "spectral_summary", "expert_jacobians",
+__all__ = ["MoEAdapter", "adapt", "moe_blocks", "block_inputs",
+           "spectral_summary", "expert_jacobians",
            "jacobian_singular_values", "jacobian_alignment",
            "routed_geometry", "subspace_distances", "router_consistency",
            "probe", "ProbeReport"]
@@ -36,41 +37,97 @@ __all__ = ["MoEAdapter", "adapt", "spectral_summary", "expert_jacobians",
 @dataclass
 class MoEAdapter:
     """``route(tokens) -> (T, E)`` dense routing weights (0 where an expert
-    is not selected) and ``experts[e](x) -> y`` for a batch of tokens."""
+    is not selected), ``experts[e](x) -> y`` for a batch of tokens, and the
+    always-on ``shared`` experts by name (reported apart), if any."""
     route: callable
     experts: list
+    shared: dict = field(default_factory=dict)
+    router: object = None
 
     @property
     def n_experts(self):
         return len(self.experts)
 
 
+def _fused_experts(experts):
+    """Per-expert callables for ``transformers``' fused experts (3-D
+    ``gate_up_proj`` ``(E, 2I, d)``, ``down_proj`` ``(E, d, I)`` and
+    ``act_fn``), or None for another layout."""
+    gu = getattr(experts, "gate_up_proj", None)
+    down = getattr(experts, "down_proj", None)
+    act = getattr(experts, "act_fn", None)
+    if not (isinstance(gu, torch.Tensor) and isinstance(down, torch.Tensor)
+            and act is not None and gu.dim() == 3 and down.dim() == 3
+            and gu.shape[0] == down.shape[0]
+            and gu.shape[1] == 2 * down.shape[2]
+            and gu.shape[2] == down.shape[1]):
+        return None
+
+    def expert(x, e):
+        gate, up = torch.nn.functional.linear(
+            x, experts.gate_up_proj[e].to(x.dtype)).chunk(2, dim=-1)
+        return torch.nn.functional.linear(act(gate) * up,
+                                          experts.down_proj[e].to(x.dtype))
+    return [(lambda x, e=e: expert(x, e)) for e in range(gu.shape[0])]
+
+
+def _dense_weights(out):
+    """Dense ``(T, E)`` weights from what a router returns: a
+    ``RouterOutput``, a ``(logits, weights, indices)`` triple
+    (``transformers``), or logits (soft-maxed)."""
+    from .nn import RouterOutput
+    if isinstance(out, RouterOutput):
+        if out.indices is None:
+            return out.weights
+        dense = torch.zeros_like(out.logits)
+        return dense.scatter(1, out.indices, out.weights.to(dense.dtype))
+    if isinstance(out, tuple) and len(out) == 3:
+        logits, weights, indices = out
+        dense = torch.zeros(logits.shape, dtype=torch.float32,
+                            device=logits.device)
+        return dense.scatter(1, indices, weights.to(dense.dtype))
+    return torch.softmax(out, -1)
+
+
 def adapt(module):
-    """An adapter for :class:`bingham_torch.nn.MoELayer`, or for any module
-    with ``experts`` (a sequence of callables) and ``router`` or ``gate``
-    (returning a ``RouterOutput``, or logits that are soft-maxed)."""
-    from .nn import MoELayer, RouterOutput
+    """An adapter for :class:`bingham_torch.nn.MoELayer`, for
+    ``transformers`` MoE blocks (fused experts, a gate returning
+    ``(logits, weights, indices)``, softmax or sigmoid routers, swapped or
+    not; a ``shared_expert`` or ``shared_experts`` is reported apart), or for
+    any module with ``experts`` (a sequence of callables) and ``router`` or
+    ``gate`` (returning a ``RouterOutput``, or logits that are
+    soft-maxed)."""
+    from .nn import MoELayer
+    shared = {}
     if isinstance(module, MoELayer):
         experts = [(lambda x, e=e: module.expert(e, x))
                    for e in range(module.n_experts)]
         router = module.router
     elif hasattr(module, "experts") and (hasattr(module, "router")
                                          or hasattr(module, "gate")):
-        experts = list(module.experts)
         router = getattr(module, "router", None) or module.gate
+        experts = _fused_experts(module.experts)
+        if experts is None:
+            try:
+                experts = list(module.experts)
+            except TypeError:
+                raise ValueError(
+                    f"module.experts ({type(module.experts).__name__}) is "
+                    f"neither a sequence of experts nor transformers' fused "
+                    f"layout (gate_up_proj, down_proj, act_fn)") from None
+        for name in ("shared_expert", "shared_experts"):
+            if isinstance(getattr(module, name, None), torch.nn.Module):
+                shared[name] = getattr(module, name)
     else:
         raise ValueError("module must be a MoELayer or have `experts` and a "
                          "`router` or `gate`")
 
     def route(tokens):
-        out = router(tokens)
-        if isinstance(out, RouterOutput):
-            if out.indices is None:
-                return out.weights
-            dense = torch.zeros_like(out.logits)
-            return dense.scatter(1, out.indices, out.weights.to(dense.dtype))
-        return torch.softmax(out, -1)
-    return MoEAdapter(route=route, experts=experts)
+        return _dense_weights(router(tokens))
+    # the library router behind a transformers adapter, for consistency
+    inner = getattr(router, "router", router)
+    return MoEAdapter(route=route, experts=experts, shared=shared,
+                      router=inner)
 
 
 def spectral_summary(s):
@@ -269,28 +326,79 @@ class ProbeReport:
         return axes
 
 
-def probe(module, tokens, *, r=8, subspace_dim=4, exact=None,
+def moe_blocks(model):
+    """The MoE blocks of a model, in order: modules with ``experts`` and a
+    ``gate`` or ``router`` (``transformers`` blocks, :class:`MoELayer`)."""
+    from .nn import MoELayer
+    return [m for m in model.modules()
+            if isinstance(m, MoELayer) or (
+                hasattr(m, "experts") and (hasattr(m, "gate")
+                                           or hasattr(m, "router")))]
+
+
+def block_inputs(model, inputs, layer):
+    """``(block, tokens)``: the ``layer``-th MoE block of ``model`` and the
+    hidden states it receives in ``model(inputs)`` (captured by a forward
+    pre-hook, no gradient), as ``(T, d)`` float32 tokens."""
+    blocks = moe_blocks(model)
+    if not blocks:
+        raise ValueError(f"{type(model).__name__} has no MoE block (modules "
+                         f"with `experts` and a `gate` or `router`)")
+    if not (isinstance(layer, int) and -len(blocks) <= layer < len(blocks)):
+        raise ValueError(f"layer must be an integer index of the "
+                         f"{len(blocks)} MoE blocks, got {layer!r}")
+    block = blocks[layer]
+    captured = []
+    handle = block.register_forward_pre_hook(
+        lambda m, args: captured.append(args[0].detach()))
+    try:
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        handle.remove()
+    x = captured[0]
+    return block, x.reshape(-1, x.shape[-1]).to(torch.float32)
+
+
+def _singular_values(fns, tokens, r, exact, generator):
+    """Jacobian singular values ``(len(fns), T, r)`` of callables."""
+    if exact:
+        J = torch.stack([torch.func.vmap(torch.func.jacrev(f))(tokens)
+                         for f in fns])
+        return torch.linalg.svdvals(J)[..., :r], J
+    return torch.stack([jacobian_singular_values(f, tokens, r,
+                                                 generator=generator)
+                        for f in fns]), None
+
+
+def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
           generator=None):
     """Run the whole probe on ``module`` (anything :func:`adapt` accepts,
-    or an :class:`MoEAdapter`) at ``tokens`` (``(T, d)``).
+    or an :class:`MoEAdapter`) at ``tokens`` (``(T, d)``); or, with
+    ``layer``, on the ``layer``-th MoE block of a whole model (e.g. a
+    ``transformers`` MoE model) at the hidden states it receives for the
+    model input ``tokens`` (e.g. ``input_ids``; :func:`block_inputs`).
 
     ``r`` singular values per expert Jacobian (exact Jacobians when
     ``exact`` or ``d <= 256``; randomized otherwise), ``subspace_dim`` for
-    the routed principal subspaces.
+    the routed principal subspaces.  Shared (always-on) experts are
+    measured apart: ``report.extra["shared_experts"]`` holds their
+    token-averaged spectral summaries.
     """
+    if layer is not None:
+        module, tokens = block_inputs(module, tokens, layer)
     adapter = module if isinstance(module, MoEAdapter) else adapt(module)
+    if tokens.shape[0] == 0:
+        raise ValueError("tokens must hold at least one token, got shape "
+                         f"{tuple(tokens.shape)}")
     with torch.no_grad():
         weights = adapter.route(tokens)
     d = tokens.shape[-1]
     exact = d <= 256 if exact is None else exact
-    if exact:
-        J = expert_jacobians(adapter, tokens)
-        s = torch.linalg.svdvals(J)[..., :r]
+    s, J = _singular_values(adapter.experts, tokens, r, exact, generator)
+    if J is not None:
         _, align = jacobian_alignment(J)
     else:
-        s = torch.stack([jacobian_singular_values(f, tokens, r,
-                                                  generator=generator)
-                         for f in adapter.experts])
         align = torch.full((adapter.n_experts,) * 2, float("nan"))
     summ = {key: v.mean(1).detach().cpu().numpy()
             for key, v in spectral_summary(s.detach()).items()
@@ -298,11 +406,21 @@ def probe(module, tokens, *, r=8, subspace_dim=4, exact=None,
     routed = routed_geometry(tokens, weights, subspace_dim)
     dist = subspace_distances(routed["subspace"])
     cons = None
-    router = getattr(module, "router", None)
+    router = adapter.router
     from .nn import BinghamRouter
     if isinstance(router, BinghamRouter) and not router.shared_frame:
         cons = router_consistency(router, tokens, weights)
+    extra = {}
+    if adapter.shared:
+        names = list(adapter.shared)
+        ss, _ = _singular_values([adapter.shared[n] for n in names], tokens,
+                                 r, exact, generator)
+        extra["shared_experts"] = {
+            n: {key: float(v[i].mean()) for key, v in
+                spectral_summary(ss.detach()).items() if key != "decay"}
+            for i, n in enumerate(names)}
     return ProbeReport(jacobian_spectra=s.detach().cpu().numpy(),
                        jacobian_summary=summ,
                        alignment=align.detach().cpu().numpy(),
-                       routed=routed, distances=dist, consistency=cons)
+                       routed=routed, distances=dist, consistency=cons,
+                       extra=extra)
