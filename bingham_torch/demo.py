@@ -151,7 +151,7 @@ def knob_sweep(layer, X, temps):
         p = torch.softmax(out.logits, -1)
         H = -(p * torch.log(p.clamp_min(1e-300))).sum(-1)
         top = p.topk(2, -1).values.sum(-1)
-        cert = out.aux["certificate"]
+        cert = router.certificate()
         rows.append((float(T), float(H.mean()), float(H.min()),
                      float(cert["entropy_floor"]), float(top.mean()),
                      float(top.max()), float(cert["topk_mass_ceiling"])))

@@ -5,9 +5,10 @@ fp32 (or float64) ``logits`` ``(T, E)``, ``weights`` and ``indices``
 ``(T, top_k)`` (dense weights ``(T, E)`` and no indices when
 ``top_k is None``), ``tokens_per_expert`` ``(E,)`` (a scatter-add, no host
 synchronisation) and ``aux``: the Switch load-balancing loss, the router
-z-loss, the mean routing entropy and, for the Bingham routers, the bound
-certificate of :mod:`bingham.bounds` for the current parameters (as
-tensors).
+z-loss and the mean routing entropy.  The bound certificate of
+:mod:`bingham.bounds` for the current parameters is
+:meth:`Router.certificate`, on request (computed in every forward it took
+about a third of a small router's time).
 
 Routers:
 
@@ -63,16 +64,16 @@ def _orthonormal(raw):
     return q * s.unsqueeze(-2)
 
 
-def _distributed():
+def _distributed(group=None):
     dist = torch.distributed
     return dist.is_available() and dist.is_initialized() \
-        and dist.get_world_size() > 1
+        and dist.get_world_size(group) > 1
 
 
-def _global_sum(t, differentiable):
+def _global_sum(t, differentiable, group=None):
     """Sum over the ranks of a process group (identity without one); the
     differentiable form carries gradients back to every rank."""
-    if not _distributed():
+    if not _distributed(group):
         return t
     if differentiable:
         # its backward sums the upstream gradients of all ranks: with the
@@ -82,10 +83,38 @@ def _global_sum(t, differentiable):
         from torch.distributed.nn.functional import all_reduce
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            return all_reduce(t)
+            if group is None:
+                return all_reduce(t)
+            return all_reduce(t, group=group)
     t = t.clone()
-    torch.distributed.all_reduce(t)
+    torch.distributed.all_reduce(t, group=group)
     return t
+
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+class Float32Module(nn.Module):
+    """A module whose parameters and buffers stay in float32 (or float64)
+    when its parent is cast to half precision (``.to(torch.bfloat16)``,
+    ``.half()``): the cast moves it to the target device only, the way
+    ``transformers`` keeps its gates in float32."""
+
+    def _apply(self, fn, recurse=True):
+        probe = fn(torch.zeros((), dtype=torch.float32))
+        if isinstance(probe, torch.Tensor) and probe.dtype in _LOW_PRECISION:
+            device = probe.device
+            return super()._apply(lambda t: t.to(device=device), recurse)
+        return super()._apply(fn, recurse)
+
+
+def _inverse_softplus(c, name):
+    """``softplus^-1(c)`` for ``c > 0`` without overflow (``c + log(1 -
+    e^-c)``)."""
+    if not (isinstance(c, (int, float)) and math.isfinite(c) and c > 0):
+        raise ValueError(f"{name} must be a finite positive number, got "
+                         f"{c!r}")
+    return float(c) + math.log(-math.expm1(-float(c)))
 
 
 def unit_rows(x):
@@ -97,18 +126,28 @@ def _math_dtype(x):
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
 
-class Router(nn.Module):
+class Router(Float32Module):
     """Shared machinery: selection, weights, loads, auxiliary terms.
 
     Subclasses implement :meth:`compute_logits` (``(T, d) -> (T, E)`` in the
-    math dtype) and may implement :meth:`logit_range` (per-expert logit
-    intervals valid for every token) to get a bound certificate.
+    math dtype), :meth:`_reset_own` (their parameters as at construction)
+    and may implement :meth:`logit_range` (per-expert logit intervals valid
+    for every token) to get a bound certificate (:meth:`certificate`, on
+    request).
+
+    ``distributed``/``process_group``: in training with gradients enabled,
+    the loads and mean probabilities are summed over ``process_group`` (the
+    default group for None); in eval mode or under ``torch.no_grad()`` no
+    collective is issued (one rank may run ``generate()`` alone).
+    Parameters stay in float32 when the model is cast to half precision
+    (:class:`Float32Module`); indices are contiguous ``int64``.
     """
 
     def __init__(self, n_experts, top_k=None, *, bias_update_rate=0.0,
-                 distributed=True):
+                 distributed=True, process_group=None):
         super().__init__()
         self.distributed = bool(distributed)
+        self.process_group = process_group
         if not (isinstance(n_experts, int) and n_experts >= 1):
             raise ValueError(f"n_experts must be a positive integer, got "
                              f"{n_experts!r}")
@@ -127,6 +166,18 @@ class Router(nn.Module):
 
     def logit_range(self):
         return None
+
+    def _reset_own(self):
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def reset_parameters(self):
+        """Parameters and buffers as at construction (new random draws):
+        temperature 1, selection bias 0, and the subclass's own (e.g. after
+        a meta-device ``to_empty``)."""
+        self.temperature.fill_(1.0)
+        self.bias.zero_()
+        self._reset_own()
 
     def forward(self, hidden):
         d = hidden.shape[-1]
@@ -147,7 +198,7 @@ class Router(nn.Module):
             # stable sort so that ties go to the lower expert index
             scores = logits.detach() + self.bias.to(logits.dtype)
             order = torch.sort(scores, dim=-1, descending=True, stable=True)
-            indices = order.indices[:, : self.top_k]
+            indices = order.indices[:, : self.top_k].contiguous()
             w = probs.gather(-1, indices)
             weights = w / w.sum(-1, keepdim=True)
             counts = torch.zeros(E, dtype=logits.dtype, device=logits.device)
@@ -157,23 +208,22 @@ class Router(nn.Module):
                            device=logits.device))
         # statistics over the global batch when a process group is running
         # (loads, and the mean probabilities with their gradient)
-        sync = self.distributed and _distributed()
+        group = self.process_group
+        sync = self.distributed and self.training \
+            and torch.is_grad_enabled() and _distributed(group)
         if sync:
-            counts = _global_sum(counts, False)
+            counts = _global_sum(counts, False, group)
         n_tok = torch.as_tensor(float(T), dtype=logits.dtype,
                                 device=logits.device)
         psum = probs.sum(0)
         if sync:
-            n_tok = _global_sum(n_tok, False)
-            psum = _global_sum(psum, True)
+            n_tok = _global_sum(n_tok, False, group)
+            psum = _global_sum(psum, True, group)
         frac = counts / counts.sum().clamp_min(1e-30)
         # Switch load balancing: E * sum_e f_e P_e, with f summing to 1
         aux["load_balancing_loss"] = E * torch.sum(frac * psum / n_tok)
         aux["z_loss"] = lse.squeeze(-1).pow(2).mean()
         aux["entropy"] = -(probs * log_probs).sum(-1).mean()
-        cert = self.certificate()
-        if cert is not None:
-            aux["certificate"] = cert
         return RouterOutput(logits=logits, weights=weights, indices=indices,
                             tokens_per_expert=counts, aux=aux)
 
@@ -254,10 +304,16 @@ class BinghamRouter(Router):
     def __init__(self, d_model, n_experts, rank, *, top_k=None,
                  normalizer=True, shared_frame=False, token_rank=1, tau=1.0,
                  learn_prior=False, init_concentration=4.0,
-                 bias_update_rate=0.0, distributed=True, generator=None,
-                 normalizer_degree=None):
+                 bias_update_rate=0.0, distributed=True, process_group=None,
+                 generator=None, normalizer_degree=None):
         super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
-                         distributed=distributed)
+                         distributed=distributed,
+                         process_group=process_group)
+        c0 = _inverse_softplus(init_concentration, "init_concentration")
+        if not (isinstance(tau, (int, float)) and math.isfinite(tau)
+                and tau > 0):
+            raise ValueError(f"tau must be a finite positive number, got "
+                             f"{tau!r}")
         if not (isinstance(rank, int) and 1 <= rank <= d_model):
             raise ValueError(f"rank must be an integer in [1, d_model], got "
                              f"{rank!r}")
@@ -281,13 +337,22 @@ class BinghamRouter(Router):
         shape = (d_model, rank) if shared_frame else (n_experts, d_model, rank)
         self.frame_raw = nn.Parameter(torch.randn(shape, generator=generator))
         # softplus^-1 of the initial concentration
-        c0 = math.log(math.expm1(init_concentration))
         self.concentration_raw = nn.Parameter(
             torch.full((n_experts, rank), c0)
             + 0.1 * torch.randn((n_experts, rank), generator=generator))
         self.log_prior = nn.Parameter(torch.zeros(n_experts),
                                       requires_grad=learn_prior)
         self.register_buffer("tau", torch.tensor(float(tau)))
+        self._init = {"c0": c0, "tau": float(tau)}
+
+    def _reset_own(self):
+        d = self.d_model
+        if self.token_rank > 1:
+            self.token_maps.normal_(0.0, 1.0 / math.sqrt(d))
+        self.frame_raw.normal_()
+        self.concentration_raw.normal_(0.0, 0.1).add_(self._init["c0"])
+        self.log_prior.zero_()
+        self.tau.fill_(self._init["tau"])
 
     def frames(self):
         """Orthonormal expert frames ``(E, d, rank)`` (shared: ``(d,
@@ -377,8 +442,15 @@ class UncertainBinghamRouter(BinghamRouter):
         super().__init__(d_model, n_experts, rank, **kwargs)
         self.kappa = nn.Linear(d_model, 1)
         with torch.no_grad():
-            self.kappa.weight.zero_()
-            self.kappa.bias.fill_(math.log(math.expm1(10.0)))
+            self._reset_kappa()
+
+    def _reset_kappa(self):
+        self.kappa.weight.zero_()
+        self.kappa.bias.fill_(_inverse_softplus(10.0, "kappa"))
+
+    def _reset_own(self):
+        super()._reset_own()
+        self._reset_kappa()
 
     def token_concentration(self, x):
         return Fn.softplus(self.kappa(x.to(self.kappa.weight.dtype))
@@ -429,13 +501,23 @@ class EigenbasisRouter(Router):
     non-negative weights ``w = softplus(raw)`` (the EMoE design)."""
 
     def __init__(self, d_model, n_experts, n_basis, *, top_k=None,
-                 bias_update_rate=0.0, generator=None):
-        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+                 bias_update_rate=0.0, distributed=True, process_group=None,
+                 generator=None):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
+                         distributed=distributed,
+                         process_group=process_group)
+        if not (isinstance(n_basis, int) and 1 <= n_basis <= d_model):
+            raise ValueError(f"n_basis must be an integer in [1, d_model="
+                             f"{d_model}], got {n_basis!r}")
         self.d_model, self.n_basis = d_model, n_basis
         self.basis_raw = nn.Parameter(torch.randn((d_model, n_basis),
                                                   generator=generator))
         self.weight_raw = nn.Parameter(torch.randn((n_experts, n_basis),
                                                    generator=generator))
+
+    def _reset_own(self):
+        self.basis_raw.normal_()
+        self.weight_raw.normal_()
 
     def compute_logits(self, x):
         xn = unit_rows(x)
@@ -454,9 +536,14 @@ class SoftmaxTopKRouter(Router):
     selected probabilities renormalized."""
 
     def __init__(self, d_model, n_experts, *, top_k=None, bias=False,
-                 bias_update_rate=0.0):
-        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate)
+                 bias_update_rate=0.0, distributed=True, process_group=None):
+        super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
+                         distributed=distributed,
+                         process_group=process_group)
         self.gate = nn.Linear(d_model, n_experts, bias=bias)
+
+    def _reset_own(self):
+        self.gate.reset_parameters()
 
     def compute_logits(self, x):
         return Fn.linear(x, self.gate.weight.to(x.dtype),

@@ -19,8 +19,11 @@ library's routers, and keeps the model's own contract:
 
 The router's parameters and math stay in float32 when the model is cast to
 bfloat16 or float16 and under ``torch.autocast`` (the way ``transformers``
-keeps its gates in float32).  The adapter issues no collective (no
-``torch.distributed`` call): the model's own loss decides what is reduced.
+keeps its gates in float32).  The forward issues no collective: the model's
+own loss decides what is reduced (``transformers``' load-balancing loss is
+per rank).  :meth:`RouterAdapter.update_bias` sums the loads over the
+router's ``process_group`` (a ``swap_routers`` keyword) when a group runs,
+so that every rank moves its balancing bias alike.
 
 Supported ``config.model_type``: ``mixtral``, ``qwen2_moe``, ``qwen3_moe``,
 ``olmoe``, ``deepseek_v3`` (tested with ``transformers`` 5.x on tiny
@@ -43,7 +46,6 @@ import json
 import os
 
 import torch
-from torch import nn
 
 from .. import nn as bnn
 
@@ -60,8 +62,6 @@ _FAMILIES = {
     "deepseek_v3": ("DeepseekV3TopkRouter", "sigmoid", "float32"),
 }
 SUPPORTED_MODEL_TYPES = tuple(sorted(_FAMILIES))
-
-_LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def _make_router(kind, d_model, n_experts, top_k, kwargs):
@@ -85,7 +85,7 @@ def _make_router(kind, d_model, n_experts, top_k, kwargs):
                      f"'eigenbasis', 'softmax', got {kind!r}")
 
 
-class RouterAdapter(nn.Module):
+class RouterAdapter(bnn.Float32Module):
     """A library router behind the interface of a ``transformers`` MoE
     router (built by :func:`swap_routers`; see the module documentation
     for the conventions).
@@ -137,23 +137,11 @@ class RouterAdapter(nn.Module):
 
     @torch.no_grad()
     def reset_parameters(self):
-        """Parameters and buffers (temperature, biases, tau) as a new
-        router of the same settings would have them."""
-        fresh = _make_router(self.kind, self.hidden_dim, self.num_experts,
-                             self.top_k, self.router_kwargs)
-        own = self.router.state_dict(keep_vars=True)
-        for name, value in fresh.state_dict().items():
-            own[name].copy_(value)
+        """Parameters and buffers (temperature, biases, tau) as at
+        construction, e.g. after a meta-device ``to_empty``."""
+        self.router.reset_parameters()
         if self.scoring == "sigmoid":
             self.e_score_correction_bias.zero_()
-
-    def _apply(self, fn, recurse=True):
-        # a cast to half precision moves the adapter but keeps its dtype
-        probe = fn(torch.zeros((), dtype=torch.float32))
-        if isinstance(probe, torch.Tensor) and probe.dtype in _LOW_PRECISION:
-            device = probe.device
-            return super()._apply(lambda t: t.to(device=device), recurse)
-        return super()._apply(fn, recurse)
 
     def _select(self, logits):
         """``(weights, indices)`` by the model's convention."""
@@ -218,7 +206,9 @@ class RouterAdapter(nn.Module):
     @torch.no_grad()
     def update_bias(self, tokens_per_expert=None):
         """Auxiliary-loss-free balancing, outside autograd, from the loads of
-        the last forward (or the ones given): DeepSeek-V3 models move
+        the last forward (or the ones given), summed over the router's
+        process group when one runs (call it on every rank): DeepSeek-V3
+        models move
         ``e_score_correction_bias`` by ``bias_update_rate`` (the rate given
         to :func:`swap_routers`) towards balance; the others move the
         library router's selection ``bias`` (its ``bias_update_rate``)."""
@@ -232,6 +222,11 @@ class RouterAdapter(nn.Module):
             raise ValueError(f"tokens_per_expert must hold "
                              f"{self.num_experts} finite loads, got "
                              f"{tuple(load.shape)}")
+        # the global loads when a process group runs (every rank calls this
+        # in its training loop, so the collective is matched)
+        group = self.router.process_group
+        if self.router.distributed and bnn._distributed(group):
+            load = bnn._global_sum(load, False, group)
         if self.scoring == "sigmoid":
             bias = self.e_score_correction_bias
             bias += self.bias_update_rate * torch.sign(
@@ -336,11 +331,14 @@ def swap_routers(model, router="bingham", **router_kwargs):
         adapter.to(device=ref.device, dtype=dtype)
         _install_logit_hook(adapter)
         block.gate = adapter
+    # what from_pretrained needs to swap again (a process group or a
+    # generator belongs to the run, not to the checkpoint)
+    saved = {k: v for k, v in router_kwargs.items()
+             if k not in ("process_group", "generator")}
     try:
-        json.dumps(router_kwargs)
-        config.bingham_routers = {"router": router, "kwargs": router_kwargs}
+        json.dumps(saved)
+        config.bingham_routers = {"router": router, "kwargs": saved}
     except TypeError:
-        # e.g. a torch.Generator: the swap works, it cannot be reloaded
         config.bingham_routers = None
     return model
 
