@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml Makefile
 	# versions pull several GB of CUDA wheels.
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[test,torch,demo,hf]"
+	# torchtitan, for the tests of its integration: its release pins pull
+	# a GPU training stack, so it installs without its dependencies, plus
+	# the three its MoE module imports (triton is about 1 GB)
+	$(PY) -m pip install --quiet --no-deps "torchtitan==0.3.0" "spmd_types==0.2.3"
+	$(PY) -m pip install --quiet "tyro>=1" triton
 	touch $(STAMP)
 
 $(DOCS_STAMP): $(STAMP)

@@ -48,6 +48,7 @@ import os
 import torch
 
 from .. import nn as bnn
+from ._routing import ROUTER_KINDS, gate_weights, limited_topk, make_router
 
 __all__ = ["RouterAdapter", "swap_routers", "from_pretrained",
            "SUPPORTED_MODEL_TYPES"]
@@ -62,27 +63,6 @@ _FAMILIES = {
     "deepseek_v3": ("DeepseekV3TopkRouter", "sigmoid", "float32"),
 }
 SUPPORTED_MODEL_TYPES = tuple(sorted(_FAMILIES))
-
-
-def _make_router(kind, d_model, n_experts, top_k, kwargs):
-    """One of the library's routers for ``d_model`` inputs and ``n_experts``
-    experts (``top_k`` only informs its bound certificate: the adapter
-    selects)."""
-    kwargs = dict(kwargs)
-    if kind in ("bingham", "uncertain"):
-        rank = kwargs.pop("rank", min(4, d_model))
-        cls = bnn.BinghamRouter if kind == "bingham" \
-            else bnn.UncertainBinghamRouter
-        return cls(d_model, n_experts, rank, top_k=top_k, **kwargs)
-    if kind == "eigenbasis":
-        n_basis = kwargs.pop("n_basis", min(d_model, n_experts))
-        return bnn.EigenbasisRouter(d_model, n_experts, n_basis, top_k=top_k,
-                                    **kwargs)
-    if kind == "softmax":
-        return bnn.SoftmaxTopKRouter(d_model, n_experts, top_k=top_k,
-                                     **kwargs)
-    raise ValueError(f"router must be one of 'bingham', 'uncertain', "
-                     f"'eigenbasis', 'softmax', got {kind!r}")
 
 
 class RouterAdapter(bnn.Float32Module):
@@ -121,7 +101,7 @@ class RouterAdapter(bnn.Float32Module):
         if self.num_experts % self.n_group:
             raise ValueError(f"n_group={n_group} must divide the number of "
                              f"experts {num_experts}")
-        self.router = _make_router(kind, self.hidden_dim, self.num_experts,
+        self.router = make_router(kind, self.hidden_dim, self.num_experts,
                                    self.top_k, router_kwargs)
         if scoring == "sigmoid":
             self.bias_update_rate = float(bias_update_rate)
@@ -145,35 +125,19 @@ class RouterAdapter(bnn.Float32Module):
 
     def _select(self, logits):
         """``(weights, indices)`` by the model's convention."""
-        k = self.top_k
         if self.scoring == "sigmoid":
             scores = torch.sigmoid(logits)
             choice = scores.detach() + self.e_score_correction_bias.to(
                 scores.dtype)
-            if self.n_group > 1:
-                T = choice.shape[0]
-                grouped = choice.view(T, self.n_group, -1)
-                group_scores = grouped.topk(min(2, grouped.shape[-1]),
-                                            dim=-1)[0].sum(-1)
-                keep = torch.topk(group_scores, self.topk_group, dim=-1)[1]
-                mask = torch.zeros_like(group_scores, dtype=torch.bool)
-                mask.scatter_(1, keep, True)
-                mask = mask.unsqueeze(-1).expand_as(grouped).reshape(T, -1)
-                choice = choice.masked_fill(~mask, float("-inf"))
-            indices = torch.topk(choice, k, dim=-1)[1]
-            weights = scores.gather(1, indices)
-            if self.renormalize:
-                weights = weights / (weights.sum(-1, keepdim=True) + 1e-20)
-            return weights * self.scaling, indices
+            indices = limited_topk(choice, self.top_k, self.n_group,
+                                   self.topk_group)
+            return gate_weights(scores, indices, self.renormalize,
+                                self.scaling, eps=1e-20), indices
         probs = torch.softmax(logits, dim=-1)
         # the library's balancing bias (zero unless updated) for selection
         choice = logits.detach() + self.router.bias.to(logits.dtype)
-        indices = torch.sort(choice, dim=-1, descending=True,
-                             stable=True).indices[:, :k]
-        weights = probs.gather(1, indices)
-        if self.renormalize:
-            weights = weights / weights.sum(-1, keepdim=True)
-        return weights, indices
+        indices = limited_topk(choice, self.top_k)
+        return gate_weights(probs, indices, self.renormalize), indices
 
     def forward(self, hidden_states):
         x = hidden_states.reshape(-1, self.hidden_dim)
@@ -293,9 +257,9 @@ def swap_routers(model, router="bingham", **router_kwargs):
             f"swap_routers supports config.model_type in "
             f"{list(SUPPORTED_MODEL_TYPES)}, got {model_type!r} "
             f"({type(model).__name__})")
-    if router not in ("bingham", "uncertain", "eigenbasis", "softmax"):
-        raise ValueError(f"router must be one of 'bingham', 'uncertain', "
-                         f"'eigenbasis', 'softmax', got {router!r}")
+    if router not in ROUTER_KINDS:
+        raise ValueError(f"router must be one of {list(ROUTER_KINDS)}, got "
+                         f"{router!r}")
     cls_name, scoring, weights_dtype = _FAMILIES[model_type]
     import sys
     module = sys.modules[type(model).__module__]
