@@ -261,13 +261,12 @@ def swap_routers(model, router="bingham", **router_kwargs):
         raise ValueError(f"router must be one of {list(ROUTER_KINDS)}, got "
                          f"{router!r}")
     cls_name, scoring, weights_dtype = _FAMILIES[model_type]
-    import sys
-    module = sys.modules[type(model).__module__]
-    router_cls = getattr(module, cls_name, None)
+    import importlib
+    where = f"transformers.models.{model_type}.modeling_{model_type}"
+    router_cls = getattr(importlib.import_module(where), cls_name, None)
     if router_cls is None:
-        raise ValueError(f"{model_type}: {cls_name} not found in "
-                         f"{module.__name__} (an unsupported transformers "
-                         f"version?)")
+        raise ValueError(f"{model_type}: {cls_name} not found in {where} "
+                         f"(an unsupported transformers version?)")
     blocks = [m for m in model.modules()
               if isinstance(getattr(m, "gate", None),
                             (router_cls, RouterAdapter))]
