@@ -159,8 +159,10 @@ def test_generate(family):
     assert "kl" in gates(model)[0].last_aux
 
 
-@pytest.mark.parametrize("family", ["qwen2_moe", "deepseek_v3"])
+@pytest.mark.parametrize("family", ["qwen2_moe", "deepseek_v3", "mixtral"])
 def test_save_and_load_back(family, tmp_path):
+    """Round trip through save_pretrained (Mixtral's blocks are saved under
+    their original name, block_sparse_moe) and from_pretrained."""
     model = build(family)
     swap_routers(model, "bingham", rank=3, tau=2.0)
     with torch.no_grad():

@@ -325,6 +325,30 @@ def _checkpoint_tensors(path):
     return state
 
 
+def _router_tensors(state, name, adapter):
+    """The checkpoint tensors of the adapter at ``name`` (``...<block>.gate``),
+    keyed as in its ``state_dict``.  ``save_pretrained`` may write the block
+    under its original checkpoint name (Mixtral's ``mlp`` as
+    ``block_sparse_moe``): the block component is matched if it is the only
+    one under the same parent holding a ``gate`` with these tensors."""
+    parts = name.split(".")
+    parent, block, leaf = ".".join(parts[:-2]), parts[-2], parts[-1]
+    wanted = set(adapter.state_dict())
+    found = {}
+    head = parent + "." if parent else ""
+    for key, value in state.items():
+        if not key.startswith(head):
+            continue
+        rest = key[len(head):].split(".", 2)
+        if len(rest) == 3 and rest[1] == leaf and rest[2] in wanted:
+            found.setdefault(rest[0], {})[rest[2]] = value
+    if block in found:
+        return found[block]
+    if len(found) == 1:
+        return next(iter(found.values()))
+    return {}
+
+
 def from_pretrained(path, model_class=None, **config_kwargs):
     """Load a model saved with ``save_pretrained`` after
     :func:`swap_routers`: the routers as they were trained.
@@ -369,9 +393,7 @@ def from_pretrained(path, model_class=None, **config_kwargs):
     for name, module in model.named_modules():
         if not isinstance(module, RouterAdapter):
             continue
-        prefix = name + "."
-        own = {k[len(prefix):]: v for k, v in state.items()
-               if k.startswith(prefix)}
+        own = _router_tensors(state, name, module)
         result = module.load_state_dict(own, strict=False)
         if result.missing_keys or result.unexpected_keys:
             raise ValueError(
