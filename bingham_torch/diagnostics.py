@@ -71,10 +71,27 @@ def _fused_experts(experts):
     return [(lambda x, e=e: expert(x, e)) for e in range(gu.shape[0])]
 
 
-def _dense_weights(out):
+def _titan_experts(experts):
+    """Per-expert callables for torchtitan's grouped experts (``w1_EFD``,
+    ``w2_EDF``, ``w3_EFD``: ``w2 (silu(w1 x) * w3 x)``), or None."""
+    inner = getattr(experts, "inner_experts", experts)
+    w1 = getattr(inner, "w1_EFD", None)
+    if not isinstance(w1, torch.Tensor):
+        return None
+
+    def expert(x, e):
+        h = torch.nn.functional.silu(x @ inner.w1_EFD[e].T.to(x.dtype)) \
+            * (x @ inner.w3_EFD[e].T.to(x.dtype))
+        return h @ inner.w2_EDF[e].T.to(x.dtype)
+    return [(lambda x, e=e: expert(x, e)) for e in range(w1.shape[0])]
+
+
+def _dense_weights(out, n_tokens):
     """Dense ``(T, E)`` weights from what a router returns: a
-    ``RouterOutput``, a ``(logits, weights, indices)`` triple
-    (``transformers``), or logits (soft-maxed)."""
+    ``RouterOutput``; a triple with one integer tensor, the expert indices
+    (``transformers``: ``(logits, weights, indices)``; torchtitan:
+    ``(weights, indices, scores)``), the weights the floating tensor of the
+    same shape and the other one ``(T, E)``; or logits (soft-maxed)."""
     from .nn import RouterOutput
     if isinstance(out, RouterOutput):
         if out.indices is None:
@@ -82,10 +99,19 @@ def _dense_weights(out):
         dense = torch.zeros_like(out.logits)
         return dense.scatter(1, out.indices, out.weights.to(dense.dtype))
     if isinstance(out, tuple) and len(out) == 3:
-        logits, weights, indices = out
-        dense = torch.zeros(logits.shape, dtype=torch.float32,
-                            device=logits.device)
-        return dense.scatter(1, indices, weights.to(dense.dtype))
+        ints = [t for t in out if not t.is_floating_point()]
+        if len(ints) != 1:
+            raise ValueError("a router triple must hold one integer tensor "
+                             "(the expert indices)")
+        idx = ints[0]
+        floats = [t for t in out if t.is_floating_point()]
+        w = next(t for t in floats if t.shape == idx.shape)
+        full = next(t for t in floats if t is not w)
+        E = full.shape[-1]
+        idx = idx.reshape(n_tokens, -1)
+        dense = torch.zeros(n_tokens, E, dtype=torch.float32,
+                            device=idx.device)
+        return dense.scatter(1, idx, w.reshape(n_tokens, -1).to(dense.dtype))
     return torch.softmax(out, -1)
 
 
@@ -93,16 +119,32 @@ def adapt(module):
     """An adapter for :class:`bingham_torch.nn.MoELayer`, for
     ``transformers`` MoE blocks (fused experts, a gate returning
     ``(logits, weights, indices)``, softmax or sigmoid routers, swapped or
-    not; a ``shared_expert`` or ``shared_experts`` is reported apart), or for
-    any module with ``experts`` (a sequence of callables) and ``router`` or
-    ``gate`` (returning a ``RouterOutput``, or logits that are
-    soft-maxed)."""
+    not), for torchtitan's ``MoE`` (``routed_experts``, a router returning
+    ``(weights, indices, scores)`` given the module's ``expert_bias_E``), or
+    for any module with ``experts`` (a sequence of callables) and
+    ``router`` or ``gate`` (returning a ``RouterOutput``, or logits that
+    are soft-maxed).  A ``shared_expert`` or ``shared_experts`` is reported
+    apart."""
     from .nn import MoELayer
     shared = {}
     if isinstance(module, MoELayer):
         experts = [(lambda x, e=e: module.expert(e, x))
                    for e in range(module.n_experts)]
         router = module.router
+    elif hasattr(module, "routed_experts") and hasattr(module, "router"):
+        experts = _titan_experts(module.routed_experts)
+        if experts is None:
+            raise ValueError("module.routed_experts has no torchtitan "
+                             "grouped experts (w1_EFD, w2_EDF, w3_EFD)")
+        titan_router = module.router
+
+        def router(tokens):
+            return titan_router(tokens,
+                                getattr(module, "expert_bias_E", None))
+        router.router = getattr(titan_router, "router", titan_router)
+        for name in ("shared_expert", "shared_experts"):
+            if isinstance(getattr(module, name, None), torch.nn.Module):
+                shared[name] = getattr(module, name)
     elif hasattr(module, "experts") and (hasattr(module, "router")
                                          or hasattr(module, "gate")):
         router = getattr(module, "router", None) or module.gate
@@ -123,7 +165,7 @@ def adapt(module):
                          "`router` or `gate`")
 
     def route(tokens):
-        return _dense_weights(router(tokens))
+        return _dense_weights(router(tokens), tokens.shape[0])
     # the library router behind a transformers adapter, for consistency
     inner = getattr(router, "router", router)
     return MoEAdapter(route=route, experts=experts, shared=shared,
@@ -328,12 +370,14 @@ class ProbeReport:
 
 def moe_blocks(model):
     """The MoE blocks of a model, in order: modules with ``experts`` and a
-    ``gate`` or ``router`` (``transformers`` blocks, :class:`MoELayer`)."""
+    ``gate`` or ``router`` (``transformers`` blocks, :class:`MoELayer`) or
+    with ``routed_experts`` and a ``router`` (torchtitan)."""
     from .nn import MoELayer
     return [m for m in model.modules()
             if isinstance(m, MoELayer) or (
                 hasattr(m, "experts") and (hasattr(m, "gate")
-                                           or hasattr(m, "router")))]
+                                           or hasattr(m, "router")))
+            or (hasattr(m, "routed_experts") and hasattr(m, "router"))]
 
 
 def block_inputs(model, inputs, layer):

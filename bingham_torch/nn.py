@@ -140,14 +140,24 @@ class Router(Float32Module):
     default group for None); in eval mode or under ``torch.no_grad()`` no
     collective is issued (one rank may run ``generate()`` alone).
     Parameters stay in float32 when the model is cast to half precision
-    (:class:`Float32Module`); indices are contiguous ``int64``.
+    (:class:`Float32Module`) and the math runs with autocast off; indices
+    are contiguous ``int64``.  Top-k weights are the selected probabilities,
+    renormalised to sum to one (``renormalize=True``, the default) or not,
+    times ``route_scale``.
     """
 
     def __init__(self, n_experts, top_k=None, *, bias_update_rate=0.0,
-                 distributed=True, process_group=None):
+                 distributed=True, process_group=None, renormalize=True,
+                 route_scale=1.0):
         super().__init__()
         self.distributed = bool(distributed)
         self.process_group = process_group
+        self.renormalize = bool(renormalize)
+        if not (isinstance(route_scale, (int, float))
+                and math.isfinite(route_scale) and route_scale > 0):
+            raise ValueError(f"route_scale must be a finite positive number, "
+                             f"got {route_scale!r}")
+        self.route_scale = float(route_scale)
         if not (isinstance(n_experts, int) and n_experts >= 1):
             raise ValueError(f"n_experts must be a positive integer, got "
                              f"{n_experts!r}")
@@ -180,6 +190,10 @@ class Router(Float32Module):
         self._reset_own()
 
     def forward(self, hidden):
+        with torch.autocast(device_type=hidden.device.type, enabled=False):
+            return self._forward(hidden)
+
+    def _forward(self, hidden):
         d = hidden.shape[-1]
         x = hidden.reshape(-1, d).to(_math_dtype(hidden))
         logits = self.compute_logits(x) / self.temperature.to(x.dtype)
@@ -200,7 +214,9 @@ class Router(Float32Module):
             order = torch.sort(scores, dim=-1, descending=True, stable=True)
             indices = order.indices[:, : self.top_k].contiguous()
             w = probs.gather(-1, indices)
-            weights = w / w.sum(-1, keepdim=True)
+            weights = w / w.sum(-1, keepdim=True) if self.renormalize else w
+            if self.route_scale != 1.0:
+                weights = weights * self.route_scale
             counts = torch.zeros(E, dtype=logits.dtype, device=logits.device)
             counts = counts.scatter_add(
                 0, indices.reshape(-1),
@@ -305,10 +321,12 @@ class BinghamRouter(Router):
                  normalizer=True, shared_frame=False, token_rank=1, tau=1.0,
                  learn_prior=False, init_concentration=4.0,
                  bias_update_rate=0.0, distributed=True, process_group=None,
-                 generator=None, normalizer_degree=None):
+                 renormalize=True, route_scale=1.0, generator=None,
+                 normalizer_degree=None):
         super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
                          distributed=distributed,
-                         process_group=process_group)
+                         process_group=process_group,
+                         renormalize=renormalize, route_scale=route_scale)
         c0 = _inverse_softplus(init_concentration, "init_concentration")
         if not (isinstance(tau, (int, float)) and math.isfinite(tau)
                 and tau > 0):
@@ -481,14 +499,19 @@ class UncertainBinghamRouter(BinghamRouter):
         return logF_joint - self._normalizers(dtype) \
             + self.log_prior.to(dtype)
 
-    def forward(self, hidden):
-        out = super().forward(hidden)
-        x = hidden.reshape(-1, hidden.shape[-1]).to(_math_dtype(hidden))
+    def kl(self, x):
+        """Mean ``KL(q || uniform)`` of the token posteriors over the rows
+        of ``x`` ``(T, d)`` (math dtype): ``kappa g(kappa) - log
+        F(kappa)``."""
         kap = self.token_concentration(x).unsqueeze(-1)
-        # KL(MB(kappa u u^T) || uniform) = kappa g(kappa) - log F(kappa)
         logF = F.log_normalizer_eigvals(kap, 1, self.d_model)
         g = F.grad_log_normalizer_eigvals(kap, 1, self.d_model)
-        out.aux["kl"] = (kap.squeeze(-1) * g.squeeze(-1) - logF).mean()
+        return (kap.squeeze(-1) * g.squeeze(-1) - logF).mean()
+
+    def _forward(self, hidden):
+        out = super()._forward(hidden)
+        x = hidden.reshape(-1, hidden.shape[-1]).to(_math_dtype(hidden))
+        out.aux["kl"] = self.kl(x)
         return out
 
     def logit_range(self):
@@ -502,10 +525,11 @@ class EigenbasisRouter(Router):
 
     def __init__(self, d_model, n_experts, n_basis, *, top_k=None,
                  bias_update_rate=0.0, distributed=True, process_group=None,
-                 generator=None):
+                 renormalize=True, route_scale=1.0, generator=None):
         super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
                          distributed=distributed,
-                         process_group=process_group)
+                         process_group=process_group,
+                         renormalize=renormalize, route_scale=route_scale)
         if not (isinstance(n_basis, int) and 1 <= n_basis <= d_model):
             raise ValueError(f"n_basis must be an integer in [1, d_model="
                              f"{d_model}], got {n_basis!r}")
@@ -536,10 +560,12 @@ class SoftmaxTopKRouter(Router):
     selected probabilities renormalized."""
 
     def __init__(self, d_model, n_experts, *, top_k=None, bias=False,
-                 bias_update_rate=0.0, distributed=True, process_group=None):
+                 bias_update_rate=0.0, distributed=True, process_group=None,
+                 renormalize=True, route_scale=1.0):
         super().__init__(n_experts, top_k, bias_update_rate=bias_update_rate,
                          distributed=distributed,
-                         process_group=process_group)
+                         process_group=process_group,
+                         renormalize=renormalize, route_scale=route_scale)
         self.gate = nn.Linear(d_model, n_experts, bias=bias)
 
     def _reset_own(self):

@@ -115,3 +115,31 @@ def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match="num_expert_groups"):
         TokenChoiceRouter.Config(dim=D, num_experts=E, num_expert_groups=3,
                                  num_limited_groups=1).build()
+
+
+@pytest.mark.parametrize("ours", [False, True])
+def test_probe_and_adapt_on_torchtitans_moe(ours):
+    """adapt() reads torchtitan's MoE: the dense routing weights times the
+    expert callables rebuild the module's output; probe() runs on it."""
+    from bingham_torch.diagnostics import adapt, probe
+    cfg = TokenChoiceRouter.Config(dim=D, num_experts=E, top_k=K,
+                                   router="bingham") if ours else None
+    moe = build(moe_config(router=cfg, score_func="softmax", route_norm=True)
+                if not ours else moe_config(router=cfg))
+    moe.eval()
+    with torch.no_grad():
+        moe.expert_bias_E.uniform_(-0.05, 0.05)
+    x = torch.randn(20, D, generator=torch.Generator().manual_seed(2))
+    adapter = adapt(moe)
+    with torch.no_grad():
+        dense = adapter.route(x)
+        rebuilt = sum(dense[:, e:e + 1] * adapter.experts[e](x)
+                      for e in range(E))
+        out = moe(x[None])[0]
+    # torchtitan's grouped experts multiply in bfloat16 (8 bits)
+    scale = float(out.abs().max())
+    torch.testing.assert_close(rebuilt, out, rtol=0, atol=0.03 * scale)
+    assert torch.equal((dense > 0).sum(1), torch.full((20,), K))
+    report = probe(moe, x, r=4, subspace_dim=2)
+    assert report.jacobian_spectra.shape == (E, 20, 4)
+    assert (report.consistency is not None) == ours

@@ -396,3 +396,24 @@ def test_router_arguments_are_checked():
             bnn.BinghamRouter(8, 3, 2, **kw)
     with pytest.raises(ValueError, match="n_basis"):
         bnn.EigenbasisRouter(8, 4, 12)
+
+
+def test_weight_options_and_autocast():
+    h = torch.randn(64, 16)
+    plain = bnn.BinghamRouter(16, 6, 2, top_k=2,
+                              generator=torch.Generator().manual_seed(0))
+    raw = bnn.BinghamRouter(16, 6, 2, top_k=2, renormalize=False,
+                            route_scale=2.5,
+                            generator=torch.Generator().manual_seed(0))
+    a, b = plain(h), raw(h)
+    assert torch.equal(a.indices, b.indices)
+    p = torch.softmax(a.logits, -1).gather(1, a.indices)
+    torch.testing.assert_close(b.weights, 2.5 * p)
+    torch.testing.assert_close(a.weights.sum(-1), torch.ones(64))
+    # autocast does not reach the router: the same selection and logits
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        c = plain(h)
+    assert torch.equal(c.indices, a.indices) and c.logits.dtype == torch.float32
+    torch.testing.assert_close(c.logits, a.logits)
+    with pytest.raises(ValueError, match="route_scale"):
+        bnn.SoftmaxTopKRouter(16, 4, top_k=2, route_scale=0.0)

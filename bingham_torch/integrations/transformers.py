@@ -155,17 +155,10 @@ class RouterAdapter(bnn.Float32Module):
             0, indices.reshape(-1), torch.ones_like(indices.reshape(-1)))
         self.last_aux = {}
         if self.kind == "uncertain":
-            self.last_aux["kl"] = self._uncertain_kl(x)
+            self.last_aux["kl"] = self.router.kl(x)
         out_dtype = math_dtype if self.weights_dtype == "float32" \
             else hidden_states.dtype
         return logits, weights.to(out_dtype), indices
-
-    def _uncertain_kl(self, x):
-        from .. import functional as F
-        kap = self.router.token_concentration(x).unsqueeze(-1)
-        logF = F.log_normalizer_eigvals(kap, 1, self.hidden_dim)
-        g = F.grad_log_normalizer_eigvals(kap, 1, self.hidden_dim)
-        return (kap.squeeze(-1) * g.squeeze(-1) - logF).mean()
 
     @torch.no_grad()
     def update_bias(self, tokens_per_expert=None):
