@@ -199,6 +199,8 @@ def test_low_precision_model_keeps_the_router_in_float32():
     with torch.no_grad():
         out = model(ids()).logits
     assert out.dtype == torch.bfloat16 and torch.isfinite(out).all()
+    cert = g.router.certificate()
+    assert torch.isfinite(cert["entropy_floor"])
     # autocast does not reach the router's math: the same experts
     h = torch.randn(32, 64)
     plain = g(h)
@@ -360,3 +362,17 @@ def test_compiled_swapped_model_matches_eager():
     loss2.backward()
     torch.testing.assert_close(loss2, loss)
     torch.testing.assert_close(router.concentration_raw.grad, ref)
+
+
+def test_the_models_own_initialisation_leaves_the_routers_sane():
+    """transformers' _init_weights walks every module: the adapters pass
+    through it (no AttributeError) with finite parameters and their
+    buffers intact."""
+    model = build("olmoe")
+    swap_routers(model, "softmax")
+    model.apply(model._init_weights)
+    for g in gates(model):
+        assert float(g.router.temperature) == 1.0
+        assert torch.isfinite(g.router.gate.weight).all()
+    with torch.no_grad():
+        assert torch.isfinite(model(ids()).logits).all()
