@@ -65,6 +65,20 @@ def _check_tau(tau):
     return tau
 
 
+def _check_scaled(tau, spectra):
+    """``tau * l`` must stay finite for every expert's concentration (the
+    normalizer and the logits of 1e300 concentrations at ``tau = 1e10``
+    would be ``inf - inf``)."""
+    for e, ev in enumerate(spectra):
+        with np.errstate(over="ignore"):
+            big = tau * np.max(np.abs(ev)) if ev.size else 0.0
+        if not np.isfinite(big):
+            raise ValueError(
+                f"tau * eigenvalues overflows for expert {e} (tau = {tau:g}, "
+                f"largest |l| = {np.max(np.abs(ev)):g}): rescale tau or the "
+                f"concentrations")
+
+
 def _ky_fan(ev, k, p):
     """Sums of the k smallest and the k largest eigenvalues of a p x p
     matrix with nonzero eigenvalues ``ev`` (the rest 0)."""
@@ -107,6 +121,7 @@ def logit_intervals(eigenvalues, k, p, *, tau=1.0, normalizer=True,
         return nan, nan.copy()
     if np.any(~np.isfinite(beta)):
         raise ValueError("log_prior must be finite")
+    _check_scaled(tau, spectra)
     lo = np.empty(E)
     hi = np.empty(E)
     for e, ev in enumerate(spectra):
@@ -219,6 +234,9 @@ def collapse_probability_bound(g_min, E, N):
         raise ValueError("g_min must lie in [0, 1]")
     E = _check_int(E, "E")
     N = _check_int(N, "N", lo=0)
+    if N == 0:
+        # no token: every expert is empty
+        return np.ones_like(g)[()]
     with np.errstate(divide="ignore"):
         out = np.minimum(1.0, E * np.exp(N * np.log1p(-g)))
     return out[()]

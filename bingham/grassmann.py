@@ -92,12 +92,34 @@ def check_frames(X, name="X", *, tol=FRAME_TOL, allow_nan=True):
 
 def orthonormalize(X):
     """Orthonormal frame with the same column span (QR with the sign of the
-    diagonal of R made positive, so a frame is returned unchanged)."""
+    diagonal of R made positive, so a frame is returned unchanged).
+
+    Domain: ``(..., p, k)`` matrices of full column rank ``k``.  A matrix
+    with a NaN or infinite entry gives a NaN frame (that matrix only); a
+    finite one of lower rank (its smallest singular value below ``p eps``
+    times its largest, e.g. all zeros) has no ``k``-dimensional span and
+    raises ``ValueError``."""
     X = _as_frames(X, "X", check=False)
+    bad = ~np.isfinite(X).all(axis=(-2, -1))
+    if bad.any():
+        X = np.where(bad[..., None, None], 0.0, X)
     q, r = np.linalg.qr(X)
+    rd = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
+    # a rank-deficient X has a diagonal entry of R at rounding level
+    scale = np.sqrt(np.max(np.sum(X * X, axis=-2), axis=-1, initial=0.0))
+    low = (np.min(rd, axis=-1, initial=np.inf)
+           <= X.shape[-2] * np.finfo(float).eps * scale) & ~bad
+    if low.any():
+        raise ValueError(
+            f"X must have full column rank {X.shape[-1]}: "
+            f"{int(low.sum())} matrix(es) have rank below it (no "
+            f"{X.shape[-1]}-dimensional span)")
     d = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
     d = np.where(d == 0, 1.0, d)
-    return q * d[..., None, :]
+    q = q * d[..., None, :]
+    if bad.any():
+        q = np.where(bad[..., None, None], np.nan, q)
+    return q
 
 
 def projector(X):
@@ -125,6 +147,25 @@ def frame_from_projector(P, k=None):
     return v[..., ::-1][..., :k]
 
 
+def batch_shape(size):
+    """The batch shape ``size`` asks for: ``()`` for None, ``(n,)`` for an
+    integer, a tuple of non-negative integers as given; anything else (a
+    float such as 2.5, a negative count) raises naming ``size``."""
+    if size is None:
+        return ()
+    dims = size if isinstance(size, (tuple, list)) else (size,)
+    shape = []
+    for s in dims:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(
+                s, (int, np.integer)):
+            raise TypeError(f"size must be an int or a tuple of ints, got "
+                            f"{size!r}")
+        if s < 0:
+            raise ValueError(f"size must be non-negative, got {size!r}")
+        shape.append(int(s))
+    return tuple(shape)
+
+
 def random_uniform(p, k, size=None, rng=None):
     """Frames whose spans are uniform (Haar) on Gr(k, p).
 
@@ -144,7 +185,7 @@ def random_uniform(p, k, size=None, rng=None):
     """
     p, k = _check_pk(p, k)
     rng = np.random.default_rng(rng)
-    shape = () if size is None else tuple(np.atleast_1d(size).astype(int))
+    shape = batch_shape(size)
     G = rng.standard_normal(shape + (p, k))
     return orthonormalize(G)
 

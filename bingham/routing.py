@@ -114,6 +114,7 @@ class BinghamGating:
     def offsets(self):
         """``-c log 1F1(k/2; p/2; tau l_e) + beta_e`` per expert (E,)."""
         if self._offsets is None:
+            _bounds._check_scaled(self._tau, self.eigenvalues)
             off = self.log_prior.copy()
             if self.normalizer:
                 for e, ev in enumerate(self.eigenvalues):
@@ -140,7 +141,8 @@ class BinghamGating:
         flat = np.swapaxes(Xc, -1, -2).reshape(n * self.k, self.p)
         P = (flat @ self._W).reshape(n, self.k, -1)
         Q = np.einsum("nkr,nkr->nr", P, P)                  # (n, R)
-        return self._tau * (Q @ self._L) + self.offsets()
+        off = self.offsets()     # checks that tau * l stays finite
+        return self._tau * (Q @ self._L) + off
 
     def logits(self, X):
         """Logits ``(..., E)`` for tokens ``X`` (``(..., p, k)``; for k = 1
@@ -168,6 +170,7 @@ class BinghamGating:
         top_k = _bounds._check_int(top_k, "top_k")
         if top_k > self.E:
             raise ValueError(f"top_k must be <= E={self.E}, got {top_k}")
+        chunk = _bounds._check_int(chunk, "chunk")
         X = self._check_tokens(X)
         lead = X.shape[:-2]
         Xf = X.reshape((-1,) + X.shape[-2:])

@@ -281,6 +281,11 @@ def _check_b_scalar(a, b, n):
     _check_b(np.array([a]), np.array([b]), n)
 
 
+def _rows(x, n):
+    """``x`` as rows of ``n`` eigenvalues (``n = 0`` included)."""
+    return x.reshape(int(np.prod(x.shape[:-1])), n)
+
+
 def _prepare(a, b, x):
     """Validate and broadcast ``(a, b, x)``; returns flat contiguous arrays
     and the leading shape."""
@@ -291,7 +296,7 @@ def _prepare(a, b, x):
         # the common case (Python numbers), kept cheap
         n = x.shape[-1]
         _check_b_scalar(float(a), float(b), n)
-        flat_x = _kernel_array(x.reshape(-1, n))
+        flat_x = _kernel_array(_rows(x, n))
         N = flat_x.shape[0]
         return (np.full(N, float(a)), np.full(N, float(b)), flat_x,
                 x.shape[:-1], n)
@@ -311,7 +316,7 @@ def _prepare(a, b, x):
         x = np.broadcast_to(x, lead + (n,))
     if np.isinf(a).any() or np.isinf(b).any():
         raise ValueError("a and b must be finite")
-    flat_x = _kernel_array(x.reshape(-1, n))
+    flat_x = _kernel_array(_rows(x, n))
     if a.ndim == 0 and b.ndim == 0:
         _check_b(a, b, n)
         N = flat_x.shape[0]
@@ -505,6 +510,22 @@ def _run_canonical(a, b, x, nder):
     return logF, sign, grad, np.zeros((1, 0, 0)), err, used, (), n
 
 
+def _infinite_limit(fa, fb, fx):
+    """``log |1F1|`` of rows with an infinite eigenvalue (NaN rows stay
+    NaN): ``0`` for ``a = 0`` (``F = 1``); ``sum(x)`` for ``a = b`` (``F =
+    e^{tr X}``, NaN for ``+inf`` with ``-inf``); for ``a > 0``, ``+inf`` if
+    any eigenvalue is ``+inf`` (``F`` grows in each), else ``-inf`` (``F``
+    decays like ``|x|^-a``); for ``a < 0`` and one eigenvalue ``+inf``
+    (``|F|`` grows like ``e^x x^(a-b)`` or ``|x|^-a``); NaN for ``a < 0``
+    with several eigenvalues, where no limit is implemented."""
+    with np.errstate(invalid="ignore"):
+        total = fx.sum(axis=1)
+    pos = np.where(np.isposinf(fx).any(axis=1), np.inf, -np.inf)
+    neg = np.inf if fx.shape[1] == 1 else np.nan
+    return np.where(fa == 0.0, 0.0, np.where(
+        fa == fb, total, np.where(fa > 0.0, pos, neg)))
+
+
 def _run(a, b, x, nder, method):
     single = _run_single(a, b, x, nder, method)
     if single is not None:
@@ -519,10 +540,8 @@ def _run(a, b, x, nder, method):
     # (a = 1/2 and b - a = 1/2 are exact there already)
     iso_possible = method == "auto" and not _contour_everywhere(fa, fb)
     if _any(np.isinf, fx):
-        # rows with an infinite eigenvalue: +inf dominates (log F = +inf),
-        # otherwise -inf gives log F = -inf; NaN rows stay NaN
         inf_rows = np.isinf(fx).any(axis=1) & ~np.isnan(fx).any(axis=1)
-        inf_value = np.where(np.isposinf(fx).any(axis=1), np.inf, -np.inf)
+        inf_value = _infinite_limit(fa, fb, fx)
         safe_x = np.where(inf_rows[:, None], 0.0, fx)
     else:
         inf_rows = None
@@ -572,11 +591,23 @@ def _run(a, b, x, nder, method):
             f"sum of at most about 3e8 operations)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
-        err = np.where(inf_rows, 0.0, err)
+        err = np.where(inf_rows, np.where(np.isnan(inf_value), np.nan, 0.0),
+                       err)
+        # derivatives at infinity: 0 where F is constant (a = 0), else NaN
+        const = inf_rows & (fa == 0.0)
+        unknown = inf_rows & np.isnan(inf_value)
+        if unknown.any():
+            warnings.warn(
+                f"1F1 of matrix argument: {int(unknown.sum())} input(s) with "
+                f"an infinite eigenvalue, a < 0 and several eigenvalues have "
+                f"no implemented limit; they are NaN", AccuracyWarning,
+                stacklevel=3)
         if nder >= 1:
             grad[inf_rows] = np.nan
+            grad[const] = 0.0
         if nder >= 2:
             hess[inf_rows] = np.nan
+            hess[const] = 0.0
     # the library's promise: 1e-12 relative on log F (absolute below 1)
     bad = (status != _codes.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
@@ -809,6 +840,10 @@ def explain(a, b, x, *, method="auto"):
     x = _real_array(x, "x")
     if x.ndim > 1:
         raise ValueError(f"x must hold one set of eigenvalues, got shape {x.shape}")
+    for name, value in (("a", a), ("b", b)):
+        if np.ndim(value) != 0:
+            raise ValueError(f"{name} must be a scalar (explain() describes "
+                             f"one input), got shape {np.shape(value)}")
     logF, _, _, _, err, used, _, _ = _run(a, b, x, 0, method)
     name = _USED[int(used[0])]
     out = {"logF": float(logF[0]), "error": float(err[0]), "method": name}

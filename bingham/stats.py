@@ -26,12 +26,26 @@ __all__ = ["matrix_bingham", "matrix_bingham_gen", "matrix_bingham_frozen"]
 
 
 def _validated_frames(X, p, k, name="X"):
-    X = np.asarray(X, dtype=float)
+    X = _sp._real_array(X, name)
     if X.ndim < 2 or X.shape[-2:] != (p, k):
         raise ValueError(f"{name} must have shape (..., {p}, {k}), got "
                          f"{X.shape}")
     _gr.check_frames(X, name)
     return X
+
+
+def _cancellation_check(what, value, logF, quad, err):
+    """Warn where ``log F`` and the quadratic term cancel so far that the
+    rounding of their difference exceeds 1e-8 of the result."""
+    bound = err + 4.0 * np.finfo(float).eps * (np.abs(logF) + np.abs(quad))
+    lost = bound > 1e-8 * np.maximum(1.0, np.abs(value))
+    if np.any(lost):
+        warnings.warn(
+            f"matrix_bingham.{what}: log F ({logF:.6g}) and the quadratic "
+            f"term cancel; the result is accurate to about "
+            f"{float(np.max(bound)):.3g} only (a concentration this large "
+            f"is beyond double precision here)", _sp.AccuracyWarning,
+            stacklevel=3)
 
 
 def _check_k(k, p):
@@ -44,7 +58,7 @@ def _parse_parameters(A, k, eigenvalues, frame):
     if A is not None:
         if eigenvalues is not None or frame is not None:
             raise ValueError("pass either A or eigenvalues and frame, not both")
-        A = np.asarray(A, dtype=float)
+        A = _sp._real_array(A, "A")
         if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
             raise ValueError(f"A must be a square (p, p) matrix, got shape "
                              f"{A.shape}")
@@ -58,8 +72,8 @@ def _parse_parameters(A, k, eigenvalues, frame):
     else:
         if eigenvalues is None or frame is None:
             raise ValueError("pass A, or both eigenvalues and frame")
-        lam = np.asarray(eigenvalues, dtype=float).reshape(-1)
-        V = np.asarray(frame, dtype=float)
+        lam = _sp._real_array(eigenvalues, "eigenvalues").reshape(-1)
+        V = _sp._real_array(frame, "frame")
         if V.ndim != 2 or V.shape[1] != lam.size or lam.size < 1:
             raise ValueError(f"frame must have shape (p, r) with r = "
                              f"len(eigenvalues) = {lam.size}, got {V.shape}")
@@ -165,9 +179,19 @@ class matrix_bingham_frozen:
     def entropy(self):
         """Differential entropy relative to the normalized Haar measure,
         ``-E[log f] = log F - sum_i l_i g_i <= 0`` (0 for the uniform
-        distribution)."""
+        distribution).
+
+        The two terms nearly cancel at large concentrations: where the
+        rounding of their difference (about ``eps |log F|``) exceeds 1e-8
+        of the result, an :class:`~bingham.special.AccuracyWarning` gives
+        the attainable accuracy (e.g. ``diag(1e300, 0, 0)``: the terms are
+        1e300, the entropy about -690); the result is never above 0."""
         g = self._gradient()
-        return self.log_normalizer() - float(np.dot(self.eigenvalues, g))
+        logF, err = self.log_normalizer(return_error=True)
+        quad = float(np.dot(self.eigenvalues, g))
+        value = logF - quad
+        _cancellation_check("entropy", value, logF, quad, err)
+        return min(value, 0.0)
 
     def mode(self):
         """A frame ``(p, k)`` maximizing the density: eigenvectors of the k
@@ -203,7 +227,10 @@ class matrix_bingham_frozen:
         X = _validated_frames(X, self.p, self.k)
         P = np.einsum("pr,...pk->...rk", self.frame, X)
         quad = np.einsum("r,...rk->...", self.eigenvalues, P * P)
-        return quad - self.log_normalizer()
+        logF, err = self.log_normalizer(return_error=True)
+        value = quad - logF
+        _cancellation_check("logpdf", value, logF, quad, err)
+        return value
 
     def pdf(self, X):
         """Density at frames ``X`` (``exp(logpdf)``; overflows for large
@@ -270,13 +297,8 @@ class matrix_bingham_frozen:
         number of proposals and acceptance rate of the call are stored in
         :attr:`sampler_info`; every proposal checks the envelope bound.
         """
+        shape = _gr.batch_shape(size)
         rng = np.random.default_rng(rng)
-        if size is None:
-            shape = ()
-        else:
-            shape = tuple(int(s) for s in np.atleast_1d(size))
-            if any(s < 0 for s in shape):
-                raise ValueError(f"size must be non-negative, got {size!r}")
         n = int(np.prod(shape)) if shape else 1
         X, info = _sampling.sample(self._sampling_plan(), n, rng)
         self.sampler_info = info
