@@ -311,7 +311,7 @@ def test_a_gradient_outside_the_unit_interval_is_reported():
     AccuracyWarning (the identities benchmark found a series gradient at
     -0.11 with a certified value, depending on the state of the strip
     cache: a known defect), and Kummer's parameters are not Bingham ones."""
-    from bingham.special import _check_gradient_range
+    from bingham._special_run import _check_gradient_range
     fa, fb = np.array([1.5, 1.5]), np.array([5.0, 5.0])
     good = np.array([[0.2, 0.9, 1.0], [0.0, 0.5, 0.3]])
     with warnings.catch_warnings():
