@@ -164,11 +164,11 @@ class RouterAdapter(bnn.Float32Module):
     def update_bias(self, tokens_per_expert=None):
         """Auxiliary-loss-free balancing, outside autograd, from the loads of
         the last forward (or the ones given), summed over the router's
-        process group when one runs (call it on every rank): DeepSeek-V3
-        models move
-        ``e_score_correction_bias`` by ``bias_update_rate`` (the rate given
-        to :func:`swap_routers`) towards balance; the others move the
-        library router's selection ``bias`` (its ``bias_update_rate``)."""
+        process group when one runs (call it on every rank).  DeepSeek-V3
+        models move ``e_score_correction_bias`` by ``bias_update_rate``
+        (the rate given to :func:`swap_routers`) towards balance; the
+        others move the library router's selection ``bias`` (its
+        ``bias_update_rate``)."""
         load = self.last_tokens_per_expert if tokens_per_expert is None \
             else tokens_per_expert
         if load is None:
