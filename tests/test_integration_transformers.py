@@ -149,7 +149,7 @@ def test_router_logits_recorded_when_swapped_after_a_first_call():
                                gates(model)[0].router.compute_logits(h))
 
 
-@pytest.mark.parametrize("family", ["mixtral", "deepseek_v3"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_generate(family):
     model = build(family).eval()
     swap_routers(model, "uncertain", rank=2)
@@ -159,7 +159,7 @@ def test_generate(family):
     assert "kl" in gates(model)[0].last_aux
 
 
-@pytest.mark.parametrize("family", ["qwen2_moe", "deepseek_v3", "mixtral"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_save_and_load_back(family, tmp_path):
     """Round trip through save_pretrained (Mixtral's blocks are saved under
     their original name, block_sparse_moe) and from_pretrained."""
@@ -189,8 +189,9 @@ def test_from_pretrained_refuses_an_unswapped_checkpoint(tmp_path):
         from_pretrained(str(tmp_path))
 
 
-def test_low_precision_model_keeps_the_router_in_float32():
-    model = build("qwen3_moe")
+@pytest.mark.parametrize("family", FAMILIES)
+def test_low_precision_model_keeps_the_router_in_float32(family):
+    model = build(family)
     swap_routers(model, "bingham")
     model.to(torch.bfloat16)
     g = gates(model)[0]
