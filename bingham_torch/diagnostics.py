@@ -429,6 +429,10 @@ def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
     measured apart: ``report.extra["shared_experts"]`` holds their
     token-averaged spectral summaries.
     """
+    for name, value in (("r", r), ("subspace_dim", subspace_dim)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got "
+                             f"{value!r}")
     if layer is not None:
         module, tokens = block_inputs(module, tokens, layer)
     adapter = module if isinstance(module, MoEAdapter) else adapt(module)

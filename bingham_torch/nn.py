@@ -195,6 +195,10 @@ class Router(Float32Module):
 
     def _forward(self, hidden):
         d = hidden.shape[-1]
+        expected = getattr(self, "d_model", None)
+        if expected is not None and d != expected:
+            raise ValueError(f"hidden has {d} features on its last axis; the "
+                             f"router expects d_model={expected}")
         x = hidden.reshape(-1, d).to(_math_dtype(hidden))
         logits = self.compute_logits(x) / self.temperature.to(x.dtype)
         T, E = logits.shape
@@ -236,10 +240,12 @@ class Router(Float32Module):
             n_tok = _global_sum(n_tok, False, group)
             psum = _global_sum(psum, True, group)
         frac = counts / counts.sum().clamp_min(1e-30)
-        # Switch load balancing: E * sum_e f_e P_e, with f summing to 1
-        aux["load_balancing_loss"] = E * torch.sum(frac * psum / n_tok)
-        aux["z_loss"] = lse.squeeze(-1).pow(2).mean()
-        aux["entropy"] = -(probs * log_probs).sum(-1).mean()
+        # Switch load balancing: E * sum_e f_e P_e, with f summing to 1; the
+        # means over no token (an empty batch) are 0
+        aux["load_balancing_loss"] = E * torch.sum(frac * psum
+                                                   / n_tok.clamp_min(1.0))
+        aux["z_loss"] = lse.squeeze(-1).pow(2).sum() / max(T, 1)
+        aux["entropy"] = -(probs * log_probs).sum() / max(T, 1)
         return RouterOutput(logits=logits, weights=weights, indices=indices,
                             tokens_per_expert=counts, aux=aux)
 
@@ -249,7 +255,10 @@ class Router(Float32Module):
         selection bias of under-loaded experts and lower it for over-loaded
         ones by ``bias_update_rate``, then re-centre.  The bias changes which
         experts are selected, never the weights."""
-        load = tokens_per_expert.to(self.bias.dtype)
+        load = torch.as_tensor(tokens_per_expert).to(self.bias)
+        if load.shape != self.bias.shape or not torch.isfinite(load).all():
+            raise ValueError(f"tokens_per_expert must hold {self.n_experts} "
+                             f"finite loads, got {load.tolist()}")
         self.bias += self.bias_update_rate * torch.sign(load.mean() - load)
         self.bias -= self.bias.mean()
 
@@ -259,6 +268,11 @@ class Router(Float32Module):
         ``topk_mass_ceiling`` and, given ``n_tokens``,
         ``collapse_probability``.  ``None`` for routers whose logits are not
         bounded."""
+        if n_tokens is not None and (
+                isinstance(n_tokens, bool) or not isinstance(n_tokens, int)
+                or n_tokens < 0):
+            raise ValueError(f"n_tokens must be a non-negative integer, got "
+                             f"{n_tokens!r}")
         rng = self.logit_range()
         if rng is None:
             return None
@@ -566,6 +580,7 @@ class SoftmaxTopKRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
+        self.d_model = d_model
         self.gate = nn.Linear(d_model, n_experts, bias=bias)
 
     def _reset_own(self):
@@ -616,6 +631,11 @@ class MoELayer(nn.Module):
             raise ValueError("router.n_experts must equal n_experts")
         self.router = router
         self.n_experts = n_experts
+        if capacity_factor is not None and not (
+                isinstance(capacity_factor, (int, float))
+                and math.isfinite(capacity_factor) and capacity_factor > 0):
+            raise ValueError(f"capacity_factor must be None or a finite "
+                             f"positive number, got {capacity_factor!r}")
         self.capacity_factor = capacity_factor
         s1, s2 = 1 / math.sqrt(d_model), 1 / math.sqrt(d_hidden)
         self.w1 = nn.Parameter(s1 * torch.randn((n_experts, d_model, d_hidden),
@@ -675,10 +695,27 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
     safeguarded by bisection of a bracket, stops within ``tol`` of the target
     (a handful of evaluations).  Returns ``{"temperature", "reached",
     "target"}``; when the target lies outside what ``[lo, hi]`` can reach,
-    the nearest end is used and reported."""
+    the nearest end is used, reported and warned about (``UserWarning``).
+
+    Domain: a finite target, ``0 < lo < hi < inf``, at least one token, all
+    finite; otherwise ``ValueError`` naming the argument."""
     if (target_entropy is None) == (target_topk_mass is None):
         raise ValueError("give exactly one of target_entropy and "
                          "target_topk_mass")
+    name = "target_entropy" if target_entropy is not None \
+        else "target_topk_mass"
+    target = target_entropy if target_entropy is not None \
+        else target_topk_mass
+    if not (isinstance(target, (int, float)) and math.isfinite(target)):
+        raise ValueError(f"{name} must be a finite number, got {target!r}")
+    if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))
+            and 0 < lo < hi < math.inf):
+        raise ValueError(f"lo and hi must satisfy 0 < lo < hi < inf, got "
+                         f"lo={lo!r}, hi={hi!r}")
+    if tokens.shape[0] == 0 if tokens.dim() else True:
+        raise ValueError("tokens must hold at least one token")
+    if not torch.isfinite(tokens).all():
+        raise ValueError("tokens must be finite")
     x = tokens.reshape(-1, tokens.shape[-1]).to(_math_dtype(tokens))
     base = router.compute_logits(x).double()    # smooth for the root finder
     k = router.top_k or 1
@@ -701,7 +738,6 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
             val = p.gather(-1, top).sum(-1)
             der = -beta * (p.gather(-1, top) * dev.gather(-1, top)).sum(-1)
         return float(val.mean()), float(der.mean())
-    target = target_entropy if entropy else target_topk_mass
     # g(u) = sign (value - target) is increasing in u
     sign = 1.0 if entropy else -1.0
     lo_u, hi_u = math.log(lo), math.log(hi)
@@ -722,5 +758,10 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
         t = step if step is not None and a < step < b else 0.5 * (a + b)
     T = math.exp(t)
     router.temperature.fill_(T)
-    return {"temperature": T, "reached": measure(t)[0],
-            "target": float(target)}
+    reached = measure(t)[0]
+    if abs(reached - target) > max(tol, 1e-6 * abs(target)):
+        import warnings
+        warnings.warn(f"calibrate: {name}={target} is out of reach in "
+                      f"temperatures [{lo}, {hi}]; the nearest end gives "
+                      f"{reached:.6g}", UserWarning, stacklevel=2)
+    return {"temperature": T, "reached": reached, "target": float(target)}

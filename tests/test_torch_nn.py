@@ -417,3 +417,50 @@ def test_weight_options_and_autocast():
     torch.testing.assert_close(c.logits, a.logits)
     with pytest.raises(ValueError, match="route_scale"):
         bnn.SoftmaxTopKRouter(16, 4, top_k=2, route_scale=0.0)
+
+
+def test_bad_router_and_layer_arguments_are_named():
+    """Issue 20: NaN loads, negative token counts, capacity factors,
+    mismatched widths and empty batches."""
+    r = bnn.BinghamRouter(8, 4, 2, top_k=2, bias_update_rate=0.1)
+    with pytest.raises(ValueError, match="tokens_per_expert"):
+        r.update_bias(torch.tensor([float("nan"), 1.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="n_tokens"):
+        r.certificate(n_tokens=-5)
+    with pytest.raises(ValueError, match="d_model=8"):
+        r(torch.randn(3, 7))
+    with pytest.raises(ValueError, match="d_model=8"):
+        bnn.SoftmaxTopKRouter(8, 4, top_k=2)(torch.randn(3, 7))
+    for cf in (-1, 0.0, float("inf")):
+        with pytest.raises(ValueError, match="capacity_factor"):
+            bnn.MoELayer(8, 16, 4, bnn.BinghamRouter(8, 4, 2, top_k=2),
+                         capacity_factor=cf)
+    from bingham_torch.diagnostics import probe
+    layer = bnn.MoELayer(8, 16, 4, bnn.BinghamRouter(8, 4, 2, top_k=2))
+    for kw in ({"r": -1}, {"r": 0}, {"subspace_dim": 0}):
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            probe(layer, torch.randn(6, 8), **kw)
+    with pytest.raises(ValueError, match="at least one token"):
+        probe(layer, torch.zeros(0, 8))
+    out = r(torch.zeros(0, 8))
+    assert out.logits.shape == (0, 4) and out.indices.shape == (0, 2)
+    for key in ("load_balancing_loss", "z_loss", "entropy"):
+        assert float(out.aux[key]) == 0.0
+
+
+def test_calibrate_refuses_what_it_cannot_do_and_warns_out_of_reach():
+    r = bnn.BinghamRouter(8, 4, 2, top_k=2)
+    h = torch.randn(20, 8)
+    with pytest.raises(ValueError, match="target_entropy"):
+        bnn.calibrate(r, h, target_entropy=float("nan"))
+    with pytest.raises(ValueError, match="at least one token"):
+        bnn.calibrate(r, torch.zeros(0, 8), target_entropy=1.0)
+    with pytest.raises(ValueError, match="finite"):
+        bnn.calibrate(r, torch.full((2, 8), float("nan")), target_entropy=1.0)
+    for lo, hi in ((10.0, 1.0), (0.0, 1.0), (1e-3, float("inf"))):
+        with pytest.raises(ValueError, match="lo and hi"):
+            bnn.calibrate(r, h, target_entropy=1.0, lo=lo, hi=hi)
+    # log 4 is the most a 4-expert entropy can be: out of reach
+    with pytest.warns(UserWarning, match="out of reach"):
+        res = bnn.calibrate(r, h, target_entropy=5.0)
+    assert res["reached"] < 5.0
