@@ -3,6 +3,7 @@ scalar fast paths, the canonical forms of Bingham inputs (Kummer's
 relation, the shift identity), the policy's tiers over a batch
 (:mod:`bingham._kernels.policy`), infinite eigenvalues, and the warnings
 that report what could not be certified."""
+import math
 import warnings
 
 import numpy as np
@@ -83,10 +84,13 @@ def _one_eigenvalue(a, b, x, nder, method):
     b = float(b)
     x = float(x)
     # all x = 0 is a closed form for the value (error 0)
-    if not (0.0 < a < b and -_kummer.MAX_NEG_X <= x <= _kummer.MAX_X) \
+    if not _kummer.in_range(a, b, x) \
             or nder == 0 and x == 0.0:
         return None
-    return _kummer.log_kummer(a, b, x, nder)
+    out = _kummer.log_kummer(a, b, x, nder)
+    if nder >= 2 and math.isnan(out[2]):
+        return None       # the general path reports the lost Hessian
+    return out
 
 
 def _run_single(a, b, x, nder, method):

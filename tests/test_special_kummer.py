@@ -68,3 +68,33 @@ def test_outside_the_range_the_contour_answers():
     assert np.isnan(log_hyp1f1(0.5, 1.5, [np.nan]))
     assert log_hyp1f1(0.5, 1.5, [np.inf]) == np.inf
     assert log_hyp1f1(0.5, 1.5, np.float64(3.0)) == log_hyp1f1(0.5, 1.5, [3.0])
+
+
+@pytest.mark.parametrize("a,b,x", [
+    (-1.0, 1.5, -6.086349702193252e16), (-3.0, 2.5, -7.0),
+    (-20.0, 0.5, -1e5), (-500.0, 3.0, -50.0), (-1.0, 1.5, -1e-3),
+])
+def test_polynomial_at_negative_x(a, b, x):
+    """1F1(-m; b; x) at x <= 0 is a sum of m + 1 positive terms: the value
+    to rounding against mpmath's own polynomial (the general path returned
+    NaN for most of these); the gradient likewise; the Hessian where its
+    two parts do not cancel, otherwise NaN with a warning."""
+    import mpmath as mp
+    with mp.workdps(50):
+        F0 = mp.hyp1f1(a, b, x)
+        g = a / b * mp.hyp1f1(a + 1, b + 1, x) / F0
+        h = a * (a + 1) / (b * (b + 1)) * mp.hyp1f1(a + 2, b + 2, x) / F0 \
+            - g * g
+        ref = float(mp.log(F0)), float(g), float(h)
+    v, grad = value_and_grad_log_hyp1f1(a, b, [x])
+    assert abs(v - ref[0]) <= 1e-14 * max(1.0, abs(ref[0]))
+    assert grad[0] == pytest.approx(ref[1], rel=1e-14)
+    assert explain(a, b, [x])["method"] == "series"
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        H = hess_log_hyp1f1(a, b, [x])[0, 0]
+    if np.isnan(H):
+        assert caught and abs(x) > 1e6
+    else:
+        assert H == pytest.approx(ref[2], rel=1e-10)

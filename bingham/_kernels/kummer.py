@@ -22,6 +22,10 @@ the sum stops when that is below a quarter of the rounding unit.  The cost
 is about ``|x| + 9 sqrt(|x|)`` terms, so the policy (:mod:`.direct`) sends
 only ``|x| <= MAX_X`` here and the rest to the contour, which costs the same
 at any ``x``.
+
+The polynomial ``1F1(-m; b; x)`` (``m`` a positive integer, ``b > 0``) at
+``x <= 0`` has positive terms as it stands (``m + 1`` of them) and is
+summed here too, at any ``x <= 0``.
 """
 import math
 
@@ -49,10 +53,23 @@ _LN2_LO = 1.90821492927058770002e-10
 _LN2 = 0.6931471805599453
 
 
-@jit(inline="always")
-def applies(a, b, x):
-    """Whether the policy sends ``1F1(a; b; x)`` of one eigenvalue here."""
-    return 0.0 < a < b and -MAX_NEG_X <= x <= MAX_X
+# the largest degree -a of the polynomial 1F1(-m; b; x) summed here
+MAX_DEGREE = 10_000
+
+
+def in_range(a, b, x):
+    """Whether the policy sends ``1F1(a; b; x)`` of one eigenvalue here:
+    ``0 < a < b`` with ``-MAX_NEG_X <= x <= MAX_X``, or the polynomial
+    ``a = -m`` (``m <= MAX_DEGREE``, ``b > 0``) at ``x <= 0``, where its
+    terms are all positive.  Plain Python (also compiled as
+    :func:`applies`)."""
+    if 0.0 < a < b:
+        return -MAX_NEG_X <= x <= MAX_X
+    return (a < 0.0 and a == math.floor(a) and -a <= MAX_DEGREE and b > 0.0
+            and -math.inf < x <= 0.0)
+
+
+applies = jit(inline="always")(in_range)
 
 
 @jit(inline="always")
@@ -71,8 +88,11 @@ def log_kummer(a, b, x, nder):
     For ``x < 0`` the terms carry the factor ``e^x`` from the start (as
     ``e^{-r} 2^{-E}``, ``x = -E ln 2 - r`` split exactly): the sum is then
     ``F`` itself, and its log is not the difference of two logs near
-    ``|x|`` (which would cost ``|x|`` units of rounding)."""
-    if x < 0.0:
+    ``|x|`` (which would cost ``|x|`` units of rounding).  The polynomial
+    ``a = -m`` at ``x <= 0`` is summed as it is (``m + 1`` positive
+    terms)."""
+    direct = x >= 0.0 or a < 0.0
+    if not direct:
         c = b - a
         y = -x
         E = float(round(y / _LN2))
@@ -88,7 +108,7 @@ def log_kummer(a, b, x, nder):
     # t_j j; the true sums are these times 2^e2
     t = t0
     s = t0
-    s1 = t0 * c / b if x >= 0.0 else t0 / b
+    s1 = t0 * c / b if direct else t0 / b
     sj = 0.0
     j = 0
     while True:
@@ -96,7 +116,7 @@ def log_kummer(a, b, x, nder):
         j += 1
         s += t
         sj += t * j
-        if x >= 0.0:
+        if direct:
             s1 += t * (c + j) / (b + j)
         else:
             s1 += t / (b + j)
@@ -106,9 +126,9 @@ def log_kummer(a, b, x, nder):
             s1 *= _SMALL
             sj *= _SMALL
             e2 += _BIG_EXP
-        q = y / (j + 1)
+        q = abs(y) / (j + 1)
         if q < 1.0 and t * q <= 0.25 * _EPS * s * (1.0 - q) \
-                or j > _MAX_TERMS:
+                or t == 0.0 or j > _MAX_TERMS:
             break
     _, ex = math.frexp(s)
     if -1000 < ex + e2 < 1000:
@@ -118,10 +138,10 @@ def log_kummer(a, b, x, nder):
     # each term carries at most about 4j roundings (3 products, 1 quotient
     # per step), the sum j more, the log and the scale one each
     err = (5.0 * j + 4.0) * _EPS + 2.0 * _EPS * abs(logF)
-    grad = s1 / s if x >= 0.0 else a * s1 / s
+    grad = s1 / s if direct else a * s1 / s
     hess = 0.0
     if nder >= 2:
-        hess = _second(c, b, y, t0, sj / s, b - a if x >= 0.0 else a)
+        hess = _second(c, b, y, t0, sj / s, b - a if direct else a)
     return logF, grad, hess, err
 
 
@@ -136,7 +156,9 @@ def _second(c, b, y, t0, mean_j, d):
     ``v``).  The second derivative can be far smaller than the terms'
     scale, so this pass has its own end: the tail bound of the terms times
     the largest factor a term can carry, ``d / b^2 + d^2 v_r^2``, below a
-    quarter of the rounding unit of the running result."""
+    quarter of the rounding unit of the running result.  NaN where the
+    rounding of the parts exceeds 1e-10 of the result (only the polynomial
+    case, whose terms can be negative, comes near it)."""
     r = float(round(mean_j))
     vr = 1.0 / (b + r)
     factor = d / (b * b) + d * d * vr * vr
@@ -161,12 +183,19 @@ def _second(c, b, y, t0, mean_j, d):
             acc *= _SMALL
             dev *= _SMALL
             dev2 *= _SMALL
-        q = y / (i + 1)
+        q = abs(y) / (i + 1)
         i += 1
+        if t == 0.0:
+            break       # a polynomial: no more terms
         # (a bound on the count as well: NaN or a rounding accident cannot
         # make the loop run on)
         if q < 1.0 and t * q * factor <= 0.25 * _EPS * (1.0 - q) * (
                 acc + d * d * (dev2 - dev * (dev / s))) or i > _MAX_TERMS:
             break
     mean_dev = dev / s
-    return acc / s + d * d * (dev2 / s - mean_dev * mean_dev)
+    h = acc / s + d * d * (dev2 / s - mean_dev * mean_dev)
+    # the polynomial case (a < 0) has terms u_i < 0, so the two parts can
+    # cancel (|x| = 1e8: 1e-8 relative lost): NaN past 1e-10 relative
+    if 4.0 * _EPS * (abs(acc) + d * d * dev2) / s > 1e-10 * abs(h):
+        return math.nan
+    return h
