@@ -43,6 +43,14 @@ class AccuracyWarning(RuntimeWarning):
     __module__ = "bingham.special"    # its public home
 
 
+def _warn(message, stacklevel=3):
+    """An :class:`AccuracyWarning` about ``1F1`` of matrix argument;
+    ``stacklevel`` counts from the function calling this one (3 from
+    :func:`_run`: the caller of the public function)."""
+    warnings.warn(f"1F1 of matrix argument: {message}", AccuracyWarning,
+                  stacklevel=stacklevel + 1)
+
+
 def _method_code(method):
     if method == "isotropic":
         return _codes.LAPLACE   # placeholder run, replaced row by row
@@ -283,11 +291,9 @@ def _run(a, b, x, nder, method):
         const = inf_rows & (fa == 0.0)
         unknown = inf_rows & np.isnan(inf_value)
         if unknown.any():
-            warnings.warn(
-                f"1F1 of matrix argument: {int(unknown.sum())} input(s) with "
-                f"an infinite eigenvalue, a < 0 and several eigenvalues have "
-                f"no implemented limit; they are NaN", AccuracyWarning,
-                stacklevel=3)
+            _warn(f"{int(unknown.sum())} input(s) with an infinite "
+                  f"eigenvalue, a < 0 and several eigenvalues have no "
+                  f"implemented limit; they are NaN")
         if nder >= 1:
             grad[inf_rows] = np.nan
             grad[const] = 0.0
@@ -298,12 +304,10 @@ def _run(a, b, x, nder, method):
     bad = (status != _codes.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))
-        warnings.warn(
-            f"1F1 of matrix argument: {int(bad.sum())} input(s) could not be "
-            f"evaluated to full accuracy (largest estimated error of log F: "
-            f"{worst:.3g}): the work budget (1 s per input) ran out, or the "
-            f"method that applies reaches less (see explain())",
-            AccuracyWarning, stacklevel=3)
+        _warn(f"{int(bad.sum())} input(s) could not be evaluated to full "
+              f"accuracy (largest estimated error of log F: {worst:.3g}): the "
+              f"work budget (1 s per input) ran out, or the method that "
+              f"applies reaches less (see explain())")
     if nder >= 1:
         lost = np.isnan(grad).any(axis=1) & ~np.isnan(fx).any(axis=1) \
             & np.isfinite(logF)
@@ -311,11 +315,9 @@ def _run(a, b, x, nder, method):
             lost |= np.isnan(hess).any(axis=(1, 2)) \
                 & ~np.isnan(fx).any(axis=1) & np.isfinite(logF)
         if lost.any():
-            warnings.warn(
-                f"1F1 of matrix argument: the derivatives of {int(lost.sum())} "
-                f"input(s) would need more work than allowed (the value is "
-                f"fine); they are returned as NaN", AccuracyWarning,
-                stacklevel=3)
+            _warn(f"the derivatives of {int(lost.sum())} input(s) would need "
+                  f"more work than allowed (the value is fine); they are "
+                  f"returned as NaN")
     return logF, sign, grad, hess, err, used, lead, n
 
 
@@ -330,11 +332,9 @@ def _check_gradient_range(fa, fb, grad, n):
         2.0 * fb)) & (2.0 * fb >= n) & (0.0 < fa) & (fa <= fb)
     outside = ((grad < -1e-9) | (grad > 1.0 + 1e-9)).any(axis=1) & bingham
     if outside.any():
-        warnings.warn(
-            f"1F1 of matrix argument: the gradient of {int(outside.sum())} "
-            f"Bingham input(s) lies outside [0, 1], where it must be (a "
-            f"defect of the method that answered: please report it with the "
-            f"input)", AccuracyWarning, stacklevel=4)
+        _warn(f"the gradient of {int(outside.sum())} Bingham input(s) lies "
+              f"outside [0, 1], where it must be (a defect of the method that "
+              f"answered: please report it with the input)", stacklevel=4)
 
 
 def _shape(values, lead):
