@@ -9,8 +9,9 @@ log-normalizer is ``log 1F1(k/2; p/2; A)``: see :func:`log_normalizer` and
 Methods
 -------
 Kummer's series (``"auto"`` only)
-    One eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``: the scalar
-    series in positive terms (Kummer's relation for ``x < 0``), about 1 us
+    One eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``, or the
+    polynomial ``a = -m`` at ``x <= 0``: the scalar series in positive
+    terms (Kummer's relation for ``x < 0`` and ``a > 0``), about 1 us
     with its gradient and Hessian as weighted means over the same terms
     (measured against 50-digit mpmath: 1.8e-14 absolute on the log where it
     is below 1, 4e-15 relative above; derivatives 3e-15 relative).
@@ -350,8 +351,9 @@ _REASONS = {
            "method (tier 2{})",
     "isotropic": "an isotropic concentration (one nonzero value repeated): "
                  "the exact Pfaffian method",
-    "kummer": "one eigenvalue, 0 < a < b and x in [-250, 2000]: Kummer's "
-              "series of positive terms (tier 1)",
+    "kummer": "one eigenvalue, 0 < a < b with x in [-250, 2000] or a "
+              "negative integer with x <= 0: Kummer's series of positive "
+              "terms (tier 1)",
     "series": "{}: the zonal series (tier 3)",
     "holonomic": "{}: the holonomic method (tier 3)",
     "laplace": "{}: the Laplace approximation, the last resort (tier 3); its "

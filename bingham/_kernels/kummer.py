@@ -1,5 +1,6 @@
-"""``log 1F1(a; b; x)`` of one eigenvalue with ``0 < a < b``, by Kummer's
-series in positive terms.
+"""``log 1F1(a; b; x)`` of one eigenvalue with ``0 < a < b`` (or the
+polynomial ``a = -m`` at ``x <= 0``), by Kummer's series in positive
+terms.
 
 For ``x >= 0`` the terms ``t_j = (a)_j / (b)_j x^j / j!`` are positive; for
 ``x < 0`` Kummer's relation ``1F1(a; b; x) = e^x 1F1(b - a; b; -x)`` gives
@@ -81,8 +82,8 @@ def _ratio(c, b, y, j):
 
 @jit
 def log_kummer(a, b, x, nder):
-    """``(logF, grad, hess, err)`` of ``1F1(a; b; x)`` for finite ``x``,
-    ``0 < a < b`` (not checked); ``err`` bounds the absolute error of
+    """``(logF, grad, hess, err)`` of ``1F1(a; b; x)`` for the inputs of
+    :func:`in_range` (not checked); ``err`` bounds the absolute error of
     ``logF`` (rounding of every term and the tail).
 
     For ``x < 0`` the terms carry the factor ``e^x`` from the start (as
@@ -104,8 +105,8 @@ def log_kummer(a, b, x, nder):
         y = x
         t0 = 1.0
         e2 = 0
-    # running sums of t_j, of t_j u_j (x >= 0) or t_j / (b + j) (x < 0), of
-    # t_j j; the true sums are these times 2^e2
+    # running sums of t_j, of t_j u_j (summed directly) or t_j / (b + j)
+    # (Kummer-transformed), of t_j j; the true sums are these times 2^e2
     t = t0
     s = t0
     s1 = t0 * c / b if direct else t0 / b
