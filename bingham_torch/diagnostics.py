@@ -126,7 +126,6 @@ def adapt(module):
     are soft-maxed).  A ``shared_expert`` or ``shared_experts`` is reported
     apart."""
     from .nn import MoELayer
-    shared = {}
     if isinstance(module, MoELayer):
         experts = [(lambda x, e=e: module.expert(e, x))
                    for e in range(module.n_experts)]
@@ -142,9 +141,6 @@ def adapt(module):
             return titan_router(tokens,
                                 getattr(module, "expert_bias_E", None))
         router.router = getattr(titan_router, "router", titan_router)
-        for name in ("shared_expert", "shared_experts"):
-            if isinstance(getattr(module, name, None), torch.nn.Module):
-                shared[name] = getattr(module, name)
     elif hasattr(module, "experts") and (hasattr(module, "router")
                                          or hasattr(module, "gate")):
         router = getattr(module, "router", None) or module.gate
@@ -157,12 +153,12 @@ def adapt(module):
                     f"module.experts ({type(module.experts).__name__}) is "
                     f"neither a sequence of experts nor transformers' fused "
                     f"layout (gate_up_proj, down_proj, act_fn)") from None
-        for name in ("shared_expert", "shared_experts"):
-            if isinstance(getattr(module, name, None), torch.nn.Module):
-                shared[name] = getattr(module, name)
     else:
         raise ValueError("module must be a MoELayer or have `experts` and a "
                          "`router` or `gate`")
+    shared = {name: getattr(module, name)
+              for name in ("shared_expert", "shared_experts")
+              if isinstance(getattr(module, name, None), torch.nn.Module)}
 
     def route(tokens):
         return _dense_weights(router(tokens), tokens.shape[0])

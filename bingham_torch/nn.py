@@ -712,7 +712,7 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
             and 0 < lo < hi < math.inf):
         raise ValueError(f"lo and hi must satisfy 0 < lo < hi < inf, got "
                          f"lo={lo!r}, hi={hi!r}")
-    if tokens.shape[0] == 0 if tokens.dim() else True:
+    if tokens.dim() == 0 or tokens.shape[0] == 0:
         raise ValueError("tokens must hold at least one token")
     if not torch.isfinite(tokens).all():
         raise ValueError("tokens must be finite")

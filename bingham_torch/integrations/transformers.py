@@ -88,7 +88,6 @@ class RouterAdapter(bnn.Float32Module):
                  n_group=1, topk_group=1, bias_update_rate=0.0):
         super().__init__()
         self.kind = kind
-        self.router_kwargs = dict(router_kwargs)
         self.hidden_dim = int(hidden_dim)
         self.num_experts = int(num_experts)
         self.top_k = int(top_k)
