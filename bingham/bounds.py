@@ -16,6 +16,7 @@ instances described there, which the tests check.
 """
 import numpy as np
 
+from . import _checks
 from . import special as _sp
 
 __all__ = [
@@ -53,16 +54,11 @@ def _as_spectra(eigenvalues):
 
 
 def _check_int(v, name, lo=1):
-    if isinstance(v, (bool, np.bool_)) or not float(v).is_integer() or v < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return int(v)
+    return _checks.integer(v, name, lo=lo)
 
 
 def _check_tau(tau):
-    tau = float(tau)
-    if not (tau > 0 and np.isfinite(tau)):
-        raise ValueError(f"tau must be positive and finite, got {tau}")
-    return tau
+    return _checks.real(tau, "tau", lo=0.0, lo_open=True)
 
 
 def _check_scaled(tau, spectra):
@@ -183,16 +179,24 @@ def entropy_floor(R, E, *, tight=True):
     R, E = _check_R_E(R, E)
     if E == 1:
         return np.zeros_like(R)[()] if R.ndim else 0.0
-    Rb = R[..., None]
     if not tight:
-        return np.log1p((E - 1) * np.exp(-R))
-    m = np.arange(1, E)
-    with np.errstate(over="ignore", invalid="ignore"):
-        # in the scale of the top gates: w = m / (m + (E - m) e^-R)
-        em = np.exp(-Rb)
-        denom = m + (E - m) * em
-        H = np.log(denom) + Rb - m * Rb / denom
+        return np.log1p((E - 1) * np.exp(-R))[()]
+    # H(m) = log(m e^R + E - m) - m R e^R / (m e^R + E - m) has one
+    # minimum over real m (its derivative changes sign once), at
+    # m* = E (R / (1 - e^-R) - 1) e^-R / (1 - e^-R); the integer minimum is
+    # at floor(m*) or ceil(m*), clipped to 1..E-1 (O(1) for any E).
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        em = np.exp(-R)
+        om = -np.expm1(-R)
+        mstar = E * (R / om - 1.0) * em / om
+        mstar = np.where(np.isfinite(mstar), mstar, 1.0)
+        lo = np.clip(np.floor(mstar), 1, E - 1)
+        cand = np.stack([lo, np.minimum(lo + 1, E - 1)], axis=-1)
+        Rb = R[..., None]
+        denom = cand + (E - cand) * np.exp(-Rb)
+        H = np.log(denom) + Rb - cand * Rb / denom
         H = np.where(np.isinf(Rb), 0.0, H)
+        H = np.where(Rb == 0, np.log(E), H)
     out = np.min(H, axis=-1)
     return np.where(np.isnan(R), np.nan, out)[()]
 

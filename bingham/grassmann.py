@@ -26,6 +26,7 @@ that is what any method returns.
 """
 import numpy as np
 
+from . import _checks
 from ._kernels import angles as _angles
 from .special import _check_k_p
 
@@ -131,7 +132,9 @@ def projector(X):
 def frame_from_projector(P, k=None):
     """Orthonormal frame spanning the range of projectors ``P`` (``(..., p,
     p)``): the eigenvectors of the ``k`` largest eigenvalues (``k`` defaults to
-    the rounded trace, which must agree over the batch)."""
+    the rounded trace, which must agree over the batch; an integer ``1 <= k
+    <= p``).  A projector holding NaN or inf gives a NaN frame (that one
+    only)."""
     P = np.asarray(P, dtype=float)
     if P.ndim < 2 or P.shape[-1] != P.shape[-2]:
         raise ValueError(f"P must have shape (..., p, p), got {P.shape}")
@@ -141,10 +144,12 @@ def frame_from_projector(P, k=None):
         if ks.size != 1:
             raise ValueError("P: traces differ over the batch; pass k")
         k = int(ks[0])
+    k = _checks.integer(k, "k")
     if not 1 <= k <= P.shape[-1]:
-        raise ValueError(f"k must satisfy 1 <= k <= p, got {k}")
+        raise ValueError(f"k must satisfy 1 <= k <= p={P.shape[-1]}, got {k}")
+    bad, (P,) = _mask_nonfinite(P)
     w, v = np.linalg.eigh(0.5 * (P + np.swapaxes(P, -1, -2)))
-    return v[..., ::-1][..., :k]
+    return _nan_where(bad, v[..., ::-1][..., :k])
 
 
 def batch_shape(size):
@@ -288,6 +293,26 @@ def _check_tangent(X, H):
     return H
 
 
+def _mask_nonfinite(*arrays):
+    """Rows (matrices over the last two axes) where any of ``arrays`` holds
+    a NaN or inf, broadcast over the batch, and the arrays with those rows
+    replaced by ``eye(p, k)`` so that LAPACK sees finite input; the caller
+    writes NaN there afterwards (NaN in, NaN out for that row only)."""
+    bad = np.zeros((), bool)
+    for A in arrays:
+        bad = bad | ~np.isfinite(A).all(axis=(-2, -1))
+    if not bad.any():
+        return bad, arrays
+    fixed = tuple(np.where(bad[..., None, None],
+                           np.eye(A.shape[-2], A.shape[-1]), A)
+                  for A in arrays)
+    return bad, fixed
+
+
+def _nan_where(bad, out):
+    return np.where(bad[..., None, None], np.nan, out) if bad.any() else out
+
+
 def exp(X, H, t=1.0):
     """Riemannian exponential: the point reached from ``X`` along ``t H``.
 
@@ -295,14 +320,18 @@ def exp(X, H, t=1.0):
     With the thin SVD ``H = U S V^T``,
     ``exp_X(t H) = X V cos(t S) V^T + U sin(t S) V^T`` (Edelman, Arias &
     Smith 1998), an orthonormal frame; at ``H = 0`` it returns ``X``.
+    A NaN or inf in ``X`` or ``H`` gives a NaN frame for that point only.
     """
     X = _as_frames(X, "X")
     H = _check_tangent(X, H)
+    bad, (X, H) = _mask_nonfinite(X, H)
+    H = np.where(bad[..., None, None], 0.0, H) if bad.any() else H
     U, s, Vt = np.linalg.svd(H, full_matrices=False)
     ts = np.asarray(t, dtype=float)[..., None] * s
     V = np.swapaxes(Vt, -1, -2)
-    return (X @ V) * np.cos(ts)[..., None, :] @ Vt \
+    out = (X @ V) * np.cos(ts)[..., None, :] @ Vt \
         + U * np.sin(ts)[..., None, :] @ Vt
+    return _nan_where(bad, out)
 
 
 def log(X, Y):
@@ -323,13 +352,14 @@ def log(X, Y):
     At the cut locus (an angle of exactly pi/2, where ``X^T Y`` is
     singular) the geodesic is not unique; the deterministic choice is the
     one the SVD of ``X^T Y`` produces, and the returned ``H`` still maps to
-    ``span Y``.
+    ``span Y``.  A NaN or inf in ``X`` or ``Y`` gives NaN for that pair only.
     """
     X = _as_frames(X, "X")
     Y = _as_frames(Y, "Y")
     if X.shape[-2:] != Y.shape[-2:]:
         raise ValueError(f"X and Y must have the same shape (p, k), got "
                          f"{X.shape[-2:]} and {Y.shape[-2:]}")
+    bad, (X, Y) = _mask_nonfinite(X, Y)
     Xt = np.swapaxes(X, -1, -2)
     M = np.swapaxes(Y, -1, -2) @ X                     # Y^T X
     W, _, Zt = np.linalg.svd(M)
@@ -340,7 +370,7 @@ def log(X, Y):
     V = np.swapaxes(Vt, -1, -2)
     C = np.einsum("...ji,...jk,...ki->...i", V, Xt @ Ys, V)
     theta = np.arctan2(S, np.maximum(C, 0.0))
-    return U * theta[..., None, :] @ Vt
+    return _nan_where(bad, U * theta[..., None, :] @ Vt)
 
 
 def geodesic(X, Y, t):
@@ -379,11 +409,20 @@ def karcher_mean(X, weights=None, *, tol=1e-10, maxiter=200, init=None):
     Riemannian gradient descent with unit step, ``M <- exp_M(sum w_i
     log_M(X_i))``, which converges linearly when the points lie in a
     convex ball (Afsari 2011).  Warns when ``maxiter`` is reached.
+
+    Domain: at least one frame (an empty ``X`` raises ``ValueError``);
+    ``tol > 0``, ``maxiter >= 1``.  A frame holding NaN makes the mean NaN
+    (``converged`` False), as ``numpy.mean`` does.
     """
     X = _as_frames(X, "X")
     if X.ndim != 3:
         raise ValueError(f"X must have shape (n, p, k), got {X.shape}")
     n = X.shape[0]
+    if n == 0:
+        raise ValueError("X must hold at least one frame (the mean of no "
+                         "points is undefined)")
+    tol = _checks.real(tol, "tol", lo=0.0, lo_open=True)
+    maxiter = _checks.integer(maxiter, "maxiter", lo=1)
     if weights is None:
         w = np.full(n, 1.0 / n)
     else:
@@ -393,6 +432,10 @@ def karcher_mean(X, weights=None, *, tol=1e-10, maxiter=200, init=None):
             raise ValueError("weights must be n finite non-negative numbers "
                              "with a positive sum")
         w = w / w.sum()
+    if not np.isfinite(X).all():
+        # the mean of a set holding an undefined point is undefined
+        return np.full(X.shape[1:], np.nan), {
+            "grad_norm": np.nan, "iterations": 0, "converged": False}
     if init is None:
         P = np.einsum("i,ipk,iqk->pq", w, X, X)
         M = frame_from_projector(P, X.shape[-1])

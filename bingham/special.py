@@ -174,6 +174,7 @@ checks that they are never below the true error on the reference sets
 """
 import numpy as np
 
+from . import _checks
 from ._kernels import codes as _codes
 from ._special_args import _bingham_pair, _real_array
 from ._special_run import (_USED, AccuracyWarning, _bingham_scalars,
@@ -419,14 +420,8 @@ def _bingham_args(eigenvalues, k, p):
 
 
 def _check_k_p(k, p, r):
-    if isinstance(k, (bool, np.bool_)) or not float(k).is_integer():
-        raise ValueError(f"k must be an integer, got {k!r}")
-    if isinstance(p, (bool, np.bool_)) or not float(p).is_integer():
-        raise ValueError(f"p must be an integer, got {p!r}")
-    k = int(k)
-    p = int(p)
-    if not 1 <= p:
-        raise ValueError(f"p must be positive, got {p}")
+    p = _checks.integer(p, "p", lo=1)
+    k = _checks.integer(k, "k")
     if not 1 <= k <= p:
         raise ValueError(f"k must satisfy 1 <= k <= p={p}, got {k}")
     if r > p:

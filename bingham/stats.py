@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from . import _sampling
+from . import _checks, _sampling
 from . import grassmann as _gr
 from . import special as _sp
 
@@ -34,11 +34,21 @@ def _validated_frames(X, p, k, name="X"):
     return X
 
 
-def _cancellation_check(what, value, logF, quad, err):
-    """Warn where ``log F`` and the quadratic term cancel so far that the
+def _rounding_bound(logF, quad, err):
+    return err + 4.0 * np.finfo(float).eps * (np.abs(logF) + np.abs(quad))
+
+
+def _lost(value, logF, quad, err):
+    """Where ``log F`` and the quadratic term cancel so far that the
     rounding of their difference exceeds 1e-8 of the result."""
-    bound = err + 4.0 * np.finfo(float).eps * (np.abs(logF) + np.abs(quad))
-    lost = bound > 1e-8 * np.maximum(1.0, np.abs(value))
+    return _rounding_bound(logF, quad, err) > \
+        1e-8 * np.maximum(1.0, np.abs(value))
+
+
+def _cancellation_check(what, value, logF, quad, err):
+    """Warn where :func:`_lost`."""
+    bound = _rounding_bound(logF, quad, err)
+    lost = _lost(value, logF, quad, err)
     if np.any(lost):
         warnings.warn(
             f"matrix_bingham.{what}: log F ({logF:.6g}) and the quadratic "
@@ -60,8 +70,8 @@ def _parse_parameters(A, k, eigenvalues, frame):
             raise ValueError("pass either A or eigenvalues and frame, not both")
         A = _sp._real_array(A, "A")
         if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
-            raise ValueError(f"A must be a square (p, p) matrix, got shape "
-                             f"{A.shape}")
+            raise ValueError(f"A must be a square (p, p) matrix with p >= 1, "
+                             f"got shape {A.shape}")
         if not np.all(np.isfinite(A)):
             raise ValueError("A must be finite")
         scale = max(np.max(np.abs(A)), np.finfo(float).tiny)
@@ -181,17 +191,44 @@ class matrix_bingham_frozen:
         ``-E[log f] = log F - sum_i l_i g_i <= 0`` (0 for the uniform
         distribution).
 
-        The two terms nearly cancel at large concentrations: where the
-        rounding of their difference (about ``eps |log F|``) exceeds 1e-8
-        of the result, an :class:`~bingham.special.AccuracyWarning` gives
-        the attainable accuracy (e.g. ``diag(1e300, 0, 0)``: the terms are
-        1e300, the entropy about -690); the result is never above 0."""
+        The two terms nearly cancel at large concentrations (for
+        ``diag(1e300, 0, 0)`` both are 1e300, the entropy -690.47).  Where
+        the rounding of their difference exceeds 1e-8 of the result, they
+        are recomputed for ``A - l_1 I`` (the entropy is shift-invariant),
+        which keeps both of the result's size when the largest eigenvalue
+        dominates (``k = 1``, or the top ``k`` tied).  Where that does not
+        help either (``diag(1e300, 5e299, 0, 0, 0)`` with ``k = 2``) an
+        :class:`~bingham.special.AccuracyWarning` gives the attainable
+        accuracy.  The result is never above 0."""
         g = self._gradient()
         logF, err = self.log_normalizer(return_error=True)
         quad = float(np.dot(self.eigenvalues, g))
         value = logF - quad
+        if _lost(value, logF, quad, err) and self._shift() > 0:
+            # both terms move by c k under A -> A - c I; with c the largest
+            # eigenvalue they stay of the size of the result
+            full, (logF, err) = self._shifted()
+            quad = float(np.dot(full, _sp.grad_log_normalizer_eigvals(
+                full, self.k, self.p)))
+            value = logF - quad
         _cancellation_check("entropy", value, logF, quad, err)
         return min(value, 0.0)
+
+    def _shift(self):
+        return float(self.eigenvalues[0]) if self.r else 0.0
+
+    def _shifted(self):
+        """The full spectrum of ``A - c I`` (``c`` the largest eigenvalue,
+        the given ones first, then the ``p - r`` implicit zeros moved to
+        ``-c``) and its ``(log F, error)``: shift-invariant quantities
+        computed from it keep their accuracy where ``log F`` itself is
+        huge (``diag(1e300, 0, 0)``)."""
+        c = self._shift()
+        full = np.concatenate([self.eigenvalues - c,
+                               np.full(self.p - self.r, -c)])
+        v, e = _sp.log_normalizer_eigvals(full, self.k, self.p,
+                                          return_error=True)
+        return full, (float(v), float(e))
 
     def mode(self):
         """A frame ``(p, k)`` maximizing the density: eigenvectors of the k
@@ -223,12 +260,25 @@ class matrix_bingham_frozen:
     def logpdf(self, X):
         """Log density at frames ``X`` (``(..., p, k)``, orthonormal to
         :data:`bingham.grassmann.FRAME_TOL`), w.r.t. the normalized Haar
-        measure."""
+        measure.  Computed for ``A - l_1 I`` where the trace term and
+        ``log F`` would cancel (see :meth:`entropy`): ``diag(1e300, 0, 0)``
+        at ``e_1`` gives 691.47."""
         X = _validated_frames(X, self.p, self.k)
         P = np.einsum("pr,...pk->...rk", self.frame, X)
         quad = np.einsum("r,...rk->...", self.eigenvalues, P * P)
         logF, err = self.log_normalizer(return_error=True)
         value = quad - logF
+        if np.any(_lost(value, logF, quad, err)) and self._shift() > 0:
+            # the density is invariant under A -> A - c I: the trace term
+            # becomes sum (l_i - c) |P_i|^2 - c |X - V V^T X|^2, the last
+            # norm formed directly (k - sum |P_i|^2 would round to eps k)
+            full, (logF, err) = self._shifted()
+            P2 = np.sum(P * P, axis=-1)
+            R = X - np.einsum("pr,...rk->...pk", self.frame, P)
+            rest = np.sum(R * R, axis=(-2, -1))
+            quad = np.einsum("r,...r->...", full[:self.r], P2) \
+                - self._shift() * rest
+            value = quad - logF
         _cancellation_check("logpdf", value, logF, quad, err)
         return value
 
@@ -376,14 +426,16 @@ class matrix_bingham_gen:
         matrix_bingham_frozen
             With ``fit_info`` (iterations, gradient residual, converged).
         """
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 3:
-            raise ValueError(f"X must have shape (n, p, k), got {X.shape}")
+        X = _sp._real_array(X, "X")
+        if X.ndim != 3 or X.shape[0] < 1 or not 1 <= X.shape[2] <= X.shape[1]:
+            raise ValueError(f"X must have shape (n, p, k) with n >= 1 and "
+                             f"1 <= k <= p, got {X.shape}")
         n, p, k = X.shape
-        _check_k(k, p)
         _gr.check_frames(X, "X", allow_nan=False)
-        if not 0.0 <= shrinkage < 1.0:
-            raise ValueError(f"shrinkage must lie in [0, 1), got {shrinkage}")
+        shrinkage = _checks.real(shrinkage, "shrinkage", lo=0.0, hi=1.0,
+                                 hi_open=True)
+        tol = _checks.real(tol, "tol", lo=0.0, lo_open=True)
+        maxiter = _checks.integer(maxiter, "maxiter", lo=1)
         flat = np.moveaxis(X, 0, 1).reshape(p, n * k)
         S = flat @ flat.T / n
         S = (1.0 - shrinkage) * S + shrinkage * (k / p) * np.eye(p)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch.distributions import Distribution, constraints, register_kl
 
+from bingham import _checks
 from bingham.grassmann import FRAME_TOL
 from bingham.stats import matrix_bingham as _core
 
@@ -30,10 +31,18 @@ class _Stiefel(constraints.Constraint):
         self.tol = tol
 
     def check(self, value):
+        """Per frame; the tolerance is at least 64 ulps of the dtype (a
+        float32 frame rounds to about 1e-7, past the float64 default)."""
         k = value.shape[-1]
         eye = torch.eye(k, dtype=value.dtype, device=value.device)
+        if value.numel() == 0:
+            return torch.ones(value.shape[:-2], dtype=torch.bool,
+                              device=value.device)
         dev = (value.mT @ value - eye).abs().amax(dim=(-1, -2))
-        return dev <= self.tol
+        tol = self.tol
+        if value.dtype.is_floating_point:
+            tol = max(tol, 64.0 * torch.finfo(value.dtype).eps)
+        return dev <= tol
 
 
 stiefel = _Stiefel()
@@ -103,9 +112,7 @@ class MatrixBingham(Distribution):
             raise ValueError(f"p={p} does not match the frame ({pp} rows)")
         if eigenvalues.shape[-1] > pp:
             raise ValueError("eigenvalues: more than p of them")
-        if not (isinstance(k, int) and 1 <= k <= pp):
-            raise ValueError(f"k must be an integer with 1 <= k <= p={pp}, "
-                             f"got {k!r}")
+        k = _checks.integer(k, "k", lo=1, hi=pp)
         if not stiefel.check(frame.detach()).all():
             raise ValueError("frame must have orthonormal columns")
         self._dense = A.to(dtype) if A is not None else None
@@ -114,6 +121,10 @@ class MatrixBingham(Distribution):
         self.eigenvalues = eigenvalues.expand(batch + eigenvalues.shape[-1:])
         self.frame = frame.expand(batch + frame.shape[-2:])
         self.p, self.k = pp, k
+        if batch.numel() == 0:
+            # torch's own argument check cannot reshape an empty batch; the
+            # (absent) parameters were checked above
+            validate_args = False
         super().__init__(batch_shape=batch, event_shape=(pp, k),
                          validate_args=validate_args)
 
@@ -213,7 +224,8 @@ class MatrixBingham(Distribution):
         for lam, V in self._numpy_params():
             d = _core(k=self.k, eigenvalues=lam, frame=V)
             draws.append(d.rvs(n, rng=rng))
-        X = np.stack(draws, axis=1)                        # (n, B, p, k)
+        X = np.stack(draws, axis=1) if draws else \
+            np.zeros((n, 0) + tuple(self.event_shape))     # (n, B, p, k)
         out = torch.as_tensor(X).to(dtype=self.frame.dtype,
                                     device=self.frame.device)
         return out.reshape(shape + self.batch_shape + self.event_shape)

@@ -31,6 +31,8 @@ certifies the batch, and ``core`` otherwise.
 """
 import torch
 
+from bingham import _checks
+
 from . import _native, _native_series, _ops
 
 __all__ = ["log_hyp1f1", "log_hyp1f1_with_error", "grad_log_hyp1f1",
@@ -181,9 +183,8 @@ def hess_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
 
 
 def _check_kp(eigenvalues, k, p):
-    if not (isinstance(k, int) and isinstance(p, int) and 1 <= k <= p):
-        raise ValueError(f"k and p must be integers with 1 <= k <= p, got "
-                         f"k={k!r}, p={p!r}")
+    p = _checks.integer(p, "p", lo=1)
+    k = _checks.integer(k, "k", lo=1, hi=p)
     if eigenvalues.shape[-1] > p:
         raise ValueError(f"eigenvalues: {eigenvalues.shape[-1]} > p = {p}")
 
@@ -209,8 +210,12 @@ def log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto", degree=None):
 def _check_symmetric(A):
     """Raise ``ValueError`` unless ``A`` equals its transpose to 1e-10
     relative (one host synchronisation)."""
-    scale = A.detach().abs().amax().clamp_min(1e-300)
-    if ((A - A.mT).detach().abs().amax() > 1e-10 * scale).item():
+    if A.numel() == 0:
+        return
+    finite = torch.isfinite(A.detach())
+    Ad = torch.where(finite, A.detach(), torch.zeros_like(A.detach()))
+    scale = Ad.abs().amax().clamp_min(1e-300)
+    if ((Ad - Ad.mT).abs().amax() > 1e-10 * scale).item():
         raise ValueError("A must be symmetric")
 
 
@@ -218,9 +223,21 @@ def log_normalizer(A, k, *, impl="auto", degree=None):
     """``log 1F1(k/2; p/2; A)`` for symmetric ``A`` (``(..., p, p)``),
     differentiable through ``torch.linalg.eigvalsh``.  Symmetry is checked
     to 1e-10 relative."""
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(f"A must have shape (..., p, p), got {tuple(A.shape)}")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2] or A.shape[-1] < 1:
+        raise ValueError(f"A must have shape (..., p, p) with p >= 1, got "
+                         f"{tuple(A.shape)}")
     _check_symmetric(A)
-    ev = torch.linalg.eigvalsh(0.5 * (A + A.mT))
+    ev = _eigvalsh_nan_rows(0.5 * (A + A.mT))
     return log_normalizer_eigvals(ev, k, A.shape[-1], impl=impl,
                                   degree=degree)
+
+
+def _eigvalsh_nan_rows(A):
+    """``eigvalsh`` over a batch in which a matrix holding NaN or inf gives
+    NaN eigenvalues (that matrix only) instead of failing the batch."""
+    bad = ~torch.isfinite(A).flatten(-2).all(-1)
+    if not bool(bad.any()):
+        return torch.linalg.eigvalsh(A)
+    eye = torch.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    ev = torch.linalg.eigvalsh(torch.where(bad[..., None, None], eye, A))
+    return torch.where(bad[..., None], torch.full_like(ev, float("nan")), ev)

@@ -38,6 +38,8 @@ import torch
 from torch import nn
 import torch.nn.functional as Fn
 
+from bingham import _checks
+
 from . import functional as F
 
 __all__ = ["RouterOutput", "Router", "BinghamRouter",
@@ -111,15 +113,19 @@ class Float32Module(nn.Module):
 def _inverse_softplus(c, name):
     """``softplus^-1(c)`` for ``c > 0`` without overflow (``c + log(1 -
     e^-c)``)."""
-    if not (isinstance(c, (int, float)) and math.isfinite(c) and c > 0):
-        raise ValueError(f"{name} must be a finite positive number, got "
-                         f"{c!r}")
-    return float(c) + math.log(-math.expm1(-float(c)))
+    c = _checks.real(c, name, lo=0.0, lo_open=True)
+    return c + math.log(-math.expm1(-c))
 
 
 def unit_rows(x):
-    """Rows of ``x`` scaled to unit length (zero rows stay zero)."""
-    return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+    """Rows of ``x`` scaled to unit length (zero rows stay zero, a row with
+    NaN or inf gives NaN).  Each row is first divided by its largest
+    entry (a constant for autograd), so the norm neither overflows nor
+    underflows: float32 tokens scaled by 1e30 or 1e-30 give the same
+    directions."""
+    m = x.detach().abs().amax(dim=-1, keepdim=True)
+    y = x / torch.where(m > 0, m, torch.ones_like(m))
+    return y / y.norm(dim=-1, keepdim=True).clamp_min(1e-30)
 
 
 def _math_dtype(x):
@@ -153,18 +159,13 @@ class Router(Float32Module):
         self.distributed = bool(distributed)
         self.process_group = process_group
         self.renormalize = bool(renormalize)
-        if not (isinstance(route_scale, (int, float))
-                and math.isfinite(route_scale) and route_scale > 0):
-            raise ValueError(f"route_scale must be a finite positive number, "
-                             f"got {route_scale!r}")
-        self.route_scale = float(route_scale)
-        if not (isinstance(n_experts, int) and n_experts >= 1):
-            raise ValueError(f"n_experts must be a positive integer, got "
-                             f"{n_experts!r}")
-        if top_k is not None and not (isinstance(top_k, int)
-                                      and 1 <= top_k <= n_experts):
-            raise ValueError(f"top_k must be None or an integer in [1, "
-                             f"{n_experts}], got {top_k!r}")
+        self.route_scale = _checks.real(route_scale, "route_scale", lo=0.0,
+                                        lo_open=True)
+        n_experts = _checks.integer(n_experts, "n_experts", lo=1)
+        if top_k is not None:
+            top_k = _checks.integer(top_k, "top_k", lo=1, hi=n_experts)
+        bias_update_rate = _checks.real(bias_update_rate, "bias_update_rate",
+                                        lo=0.0)
         self.n_experts = n_experts
         self.top_k = top_k
         self.bias_update_rate = float(bias_update_rate)
@@ -341,21 +342,15 @@ class BinghamRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
+        d_model = _checks.integer(d_model, "d_model", lo=1)
         c0 = _inverse_softplus(init_concentration, "init_concentration")
-        if not (isinstance(tau, (int, float)) and math.isfinite(tau)
-                and tau > 0):
-            raise ValueError(f"tau must be a finite positive number, got "
-                             f"{tau!r}")
-        if not (isinstance(rank, int) and 1 <= rank <= d_model):
-            raise ValueError(f"rank must be an integer in [1, d_model], got "
-                             f"{rank!r}")
-        if not (isinstance(token_rank, int) and 1 <= token_rank < d_model):
-            raise ValueError(f"token_rank must be an integer in [1, d_model), "
-                             f"got {token_rank!r}")
-        if normalizer_degree is not None and not (
-                isinstance(normalizer_degree, int) and normalizer_degree >= 1):
-            raise ValueError(f"normalizer_degree must be a positive int or "
-                             f"None, got {normalizer_degree!r}")
+        tau = _checks.real(tau, "tau", lo=0.0, lo_open=True)
+        rank = _checks.integer(rank, "rank", lo=1, hi=d_model)
+        token_rank = _checks.integer(token_rank, "token_rank", lo=1,
+                                     hi=d_model - 1)
+        if normalizer_degree is not None:
+            normalizer_degree = _checks.integer(normalizer_degree,
+                                                "normalizer_degree", lo=1)
         self.d_model, self.rank = d_model, rank
         self.token_rank = token_rank
         self.normalizer_degree = normalizer_degree
@@ -508,7 +503,7 @@ class UncertainBinghamRouter(BinghamRouter):
             [kap[:, None, None].expand(T, E, 1), lam.expand(T, E, r)], -1))
         M[..., 0, 1:] = off
         M[..., 1:, 0] = off
-        ev = torch.linalg.eigvalsh(M).clamp_min(0.0)
+        ev = F._eigvalsh_nan_rows(M).clamp_min(0.0)
         logF_joint = F.log_normalizer_eigvals(ev, 1, d)          # (T, E)
         return logF_joint - self._normalizers(dtype) \
             + self.log_prior.to(dtype)
@@ -544,9 +539,8 @@ class EigenbasisRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        if not (isinstance(n_basis, int) and 1 <= n_basis <= d_model):
-            raise ValueError(f"n_basis must be an integer in [1, d_model="
-                             f"{d_model}], got {n_basis!r}")
+        d_model = _checks.integer(d_model, "d_model", lo=1)
+        n_basis = _checks.integer(n_basis, "n_basis", lo=1, hi=d_model)
         self.d_model, self.n_basis = d_model, n_basis
         self.basis_raw = nn.Parameter(torch.randn((d_model, n_basis),
                                                   generator=generator))
@@ -580,8 +574,8 @@ class SoftmaxTopKRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        self.d_model = d_model
-        self.gate = nn.Linear(d_model, n_experts, bias=bias)
+        self.d_model = _checks.integer(d_model, "d_model", lo=1)
+        self.gate = nn.Linear(self.d_model, self.n_experts, bias=bias)
 
     def _reset_own(self):
         self.gate.reset_parameters()
@@ -627,15 +621,16 @@ class MoELayer(nn.Module):
     def __init__(self, d_model, d_hidden, n_experts, router, *,
                  capacity_factor=None, generator=None):
         super().__init__()
+        d_model = _checks.integer(d_model, "d_model", lo=1)
+        d_hidden = _checks.integer(d_hidden, "d_hidden", lo=1)
+        n_experts = _checks.integer(n_experts, "n_experts", lo=1)
         if router.n_experts != n_experts:
             raise ValueError("router.n_experts must equal n_experts")
         self.router = router
         self.n_experts = n_experts
-        if capacity_factor is not None and not (
-                isinstance(capacity_factor, (int, float))
-                and math.isfinite(capacity_factor) and capacity_factor > 0):
-            raise ValueError(f"capacity_factor must be None or a finite "
-                             f"positive number, got {capacity_factor!r}")
+        if capacity_factor is not None:
+            capacity_factor = _checks.real(capacity_factor, "capacity_factor",
+                                           lo=0.0, lo_open=True)
         self.capacity_factor = capacity_factor
         s1, s2 = 1 / math.sqrt(d_model), 1 / math.sqrt(d_hidden)
         self.w1 = nn.Parameter(s1 * torch.randn((n_experts, d_model, d_hidden),

@@ -111,19 +111,106 @@ def test_bounds_at_the_edges():
         BinghamGating(U, np.ones((3, 2))).statistics(X, chunk=-1)
 
 
-def test_extreme_concentration_entropy_is_never_positive_and_warns():
-    d = matrix_bingham(np.diag([1e300, 0.0, 0.0]), 1)
-    with pytest.warns(AccuracyWarning, match="cancel"):
-        H = d.entropy()
-    assert H <= 0.0
-    with pytest.warns(AccuracyWarning, match="cancel"):
-        d.logpdf(np.eye(3)[:, :1])
-    # at an ordinary concentration, no warning and the closed form of the
-    # vector Bingham's entropy at a large value: 1 - log(2x) to O(1/x)
+def test_extreme_concentration_entropy_and_density_by_the_shift():
+    """diag(c, 0, 0), k = 1: log F and the trace term are both about c, the
+    entropy 1 - log(2c) + O(1/c) and the density at e1 log(2c) + O(1/c);
+    computed for A - c I they keep full accuracy up to c = 1e300 (the
+    gradient 1/(2c) of the contour no longer underflows past 1e154)."""
+    e1 = np.eye(3)[:, :1]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        for c in (1e8, 1e100, 1e300):
+            d = matrix_bingham(np.diag([c, 0.0, 0.0]), 1)
+            assert d.entropy() == pytest.approx(1.0 - np.log(2 * c),
+                                                rel=1e-13, abs=1e-7)
+            assert d.logpdf(e1) == pytest.approx(np.log(2 * c), rel=1e-13,
+                                                 abs=1e-7)
+        g = grad_log_hyp1f1(0.5, 1.5, [-1e300, -1e300])
+        np.testing.assert_allclose(g, [5e-301, 5e-301], rtol=1e-12)
         H = matrix_bingham(np.diag([1e4, 0.0, 0.0]), 1).entropy()
     assert H == pytest.approx(1.0 - np.log(2e4), abs=1e-3)
+    # two distinct huge eigenvalues with k = 2: no shift keeps both terms
+    # small, so the attainable accuracy is stated; the value is never > 0
+    d = matrix_bingham(np.diag([1e300, 5e299, 0.0, 0.0, 0.0]), 2)
+    with pytest.warns(AccuracyWarning, match="cancel"):
+        assert d.entropy() <= 0.0
+
+
+@pytest.mark.parametrize("call,exc,name", [
+    (lambda: matrix_bingham(np.eye(3), None), TypeError, "k"),
+    (lambda: matrix_bingham(np.eye(3), [1]), TypeError, "k"),
+    (lambda: matrix_bingham(np.eye(3), 1j), TypeError, "k"),
+    (lambda: matrix_bingham(np.eye(3), 1.5), ValueError, "k"),
+    (lambda: matrix_bingham(np.zeros((0, 0)), 1), ValueError, "A"),
+    (lambda: grassmann.random_uniform(None, 1), TypeError, "p"),
+    (lambda: grassmann.random_uniform("3", 1), TypeError, "p"),
+    (lambda: matrix_bingham.fit(np.zeros((5, 4, 0))), ValueError, "X"),
+    (lambda: matrix_bingham.fit(np.zeros((0, 4, 1))), ValueError, "X"),
+    (lambda: matrix_bingham.fit(_FRAMES, maxiter=None), TypeError, "maxiter"),
+    (lambda: matrix_bingham.fit(_FRAMES, maxiter=2.5), ValueError, "maxiter"),
+    (lambda: matrix_bingham.fit(_FRAMES, shrinkage=None), TypeError,
+     "shrinkage"),
+    (lambda: matrix_bingham.fit(_FRAMES, shrinkage=[0.1]), TypeError,
+     "shrinkage"),
+    (lambda: matrix_bingham.fit(_FRAMES, shrinkage=np.nan), ValueError,
+     "shrinkage"),
+    (lambda: matrix_bingham.fit(_FRAMES, tol=0.0), ValueError, "tol"),
+    (lambda: grassmann.karcher_mean(_FRAMES, maxiter=None), TypeError,
+     "maxiter"),
+    (lambda: grassmann.karcher_mean(_FRAMES, tol="1e-8"), TypeError, "tol"),
+    (lambda: grassmann.karcher_mean(np.zeros((0, 5, 2))), ValueError, "X"),
+    (lambda: grassmann.frame_from_projector(np.eye(3), 1.5), ValueError, "k"),
+    (lambda: bounds.logit_intervals([[1.0]], 1, 4, tau=None), TypeError,
+     "tau"),
+    (lambda: bounds.logit_intervals([[1.0]], 1, 4, tau=-1.0), ValueError,
+     "tau"),
+    (lambda: bounds.entropy_floor(1.0, None), TypeError, "E"),
+    (lambda: bounds.entropy_floor(1.0, True), TypeError, "E"),
+    (lambda: bounds.topk_mass_ceiling(1.0, 4, 2.5), ValueError, "top_k"),
+])
+def test_parameters_of_the_wrong_type_or_value_are_named(call, exc, name):
+    with pytest.raises(exc, match=rf"^{name} must"):
+        call()
+
+
+_FRAMES = grassmann.random_uniform(5, 2, size=6, rng=3)
+
+
+def test_entropy_floor_in_constant_memory_for_any_number_of_experts():
+    """The infimum over the logit box sits at one of two integers around a
+    closed-form stationary point: the same as enumerating every vertex
+    class, at E = 10**12 without an array of E entries."""
+    for E in (2, 3, 7, 64, 1000):
+        m = np.arange(1, E)
+        for R in (0.0, 1e-12, 1e-3, 0.7, 3.0, 30.0, 800.0):
+            with np.errstate(over="ignore"):
+                d = m + (E - m) * np.exp(-R)
+            brute = np.min(np.log(d) + R - m * R / d)
+            assert bounds.entropy_floor(R, E) == pytest.approx(
+                brute, rel=1e-14, abs=1e-15)
+    big = bounds.entropy_floor(np.array([0.5, np.nan, 3.0]), 10 ** 12)
+    assert np.isnan(big[1]) and np.all(np.isfinite(big[[0, 2]]))
+    assert big[0] > big[2] > 0.0
+
+
+def test_grassmann_nan_frames_stay_in_their_row():
+    X = grassmann.random_uniform(5, 2, size=3, rng=0)
+    Y = grassmann.random_uniform(5, 2, size=3, rng=1)
+    Xn = X.copy()
+    Xn[1, 2, 0] = np.nan
+    for out, ref in ((grassmann.log(Xn, Y), grassmann.log(X, Y)),
+                     (grassmann.log(Y, Xn), grassmann.log(Y, X)),
+                     (grassmann.geodesic(Xn, Y, 0.3),
+                      grassmann.geodesic(X, Y, 0.3)),
+                     (grassmann.exp(Xn, np.zeros_like(X)), X),
+                     (grassmann.frame_from_projector(grassmann.projector(Xn),
+                                                     2),
+                      grassmann.frame_from_projector(grassmann.projector(X),
+                                                     2))):
+        assert np.isnan(out[1]).all()
+        np.testing.assert_allclose(out[[0, 2]], ref[[0, 2]], atol=1e-15)
+    M, info = grassmann.karcher_mean(Xn)
+    assert np.isnan(M).all() and not info["converged"]
 
 
 # ---- property-based throws ------------------------------------------------

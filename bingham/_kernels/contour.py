@@ -410,15 +410,21 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
             araw += wt * abs(vals[j])
             if nder >= 1:
                 # Re(vals / (s + u + d_k)) in real arithmetic, the variables
-                # innermost (the loop vectorizes)
+                # innermost; Smith's division, so that a distance d_k beyond
+                # 1e154 does not square to inf (the gradient 1/(2 d_k) of
+                # log F at x = -1e300 is 5e-301, not 0)
                 vr = wt * vals[j].real
                 vi = wt * vals[j].imag
                 ar = ss[j].real + u
                 bi = ss[j].imag
-                b2 = bi * bi
                 for k in range(nvar):
                     a = ar + d[k]
-                    graw[k] += (vr * a + vi * bi) / (a * a + b2)
+                    if abs(a) >= abs(bi):
+                        t = bi / a
+                        graw[k] += (vr + vi * t) / (a + bi * t)
+                    else:
+                        t = a / bi
+                        graw[k] += (vr * t + vi) / (a * t + bi)
         total = traw * h
         absum = araw * h
         if nder >= 1:
