@@ -54,7 +54,14 @@ def _as_spectra(eigenvalues):
 
 
 def _check_int(v, name, lo=1):
-    return _checks.integer(v, name, lo=lo)
+    # counts beyond 2^62 have no exact float or int64 form
+    return _checks.integer(v, name, lo=lo, hi=2 ** 62)
+
+
+def _reals(v, name):
+    """A real array (NaN allowed) or ``TypeError``/``ValueError`` naming
+    ``name``."""
+    return _sp._real_array(v, name)
 
 
 def _check_tau(tau):
@@ -77,9 +84,20 @@ def _check_scaled(tau, spectra):
 
 def _ky_fan(ev, k, p):
     """Sums of the k smallest and the k largest eigenvalues of a p x p
-    matrix with nonzero eigenvalues ``ev`` (the rest 0)."""
-    full = np.sort(np.concatenate([ev, np.zeros(p - ev.size)]))
-    return float(np.sum(full[:k])), float(np.sum(full[-k:]))
+    matrix with nonzero eigenvalues ``ev`` (the rest 0), in O(r log r):
+    the ``p - r`` zeros are never formed."""
+    zeros = p - ev.size
+    srt = np.sort(ev)
+    neg, pos = srt[srt < 0], srt[srt >= 0]
+    # the k smallest: negatives first, then zeros, then the positives
+    low = neg[:k]
+    take = k - low.size
+    low_sum = float(np.sum(low)) + float(np.sum(pos[:max(0, take - zeros)]))
+    high = pos[::-1][:k]
+    take = k - high.size
+    high_sum = float(np.sum(high)) + float(
+        np.sum(neg[::-1][:max(0, take - zeros)]))
+    return low_sum, high_sum
 
 
 def logit_intervals(eigenvalues, k, p, *, tau=1.0, normalizer=True,
@@ -109,7 +127,8 @@ def logit_intervals(eigenvalues, k, p, *, tau=1.0, normalizer=True,
     k, p = _sp._check_k_p(k, p, 0)
     tau = _check_tau(tau)
     E = len(spectra)
-    beta = np.zeros(E) if log_prior is None else np.asarray(log_prior, float)
+    beta = np.zeros(E) if log_prior is None else _reals(log_prior,
+                                                        "log_prior")
     if beta.shape != (E,):
         raise ValueError(f"log_prior must have shape ({E},), got {beta.shape}")
     if has_nan or np.any(np.isnan(beta)):
@@ -145,7 +164,7 @@ def logit_spread(eigenvalues, k, p, *, tau=1.0, normalizer=True,
 
 
 def _check_R_E(R, E):
-    R = np.asarray(R, float)
+    R = _reals(R, "R")
     if np.any(R < 0):
         raise ValueError("R must be >= 0")
     E = _check_int(E, "E")
@@ -217,7 +236,7 @@ def topk_mass_ceiling(R, E, top_k):
 def top1_mass_floor(margin, E):
     """Top-1 gate of a token whose largest logit exceeds every other by at
     least ``margin`` (>= 0): ``g_(1) >= 1 / (1 + (E - 1) e^-margin)``."""
-    margin = np.asarray(margin, float)
+    margin = _reals(margin, "margin")
     if np.any(margin < 0):
         raise ValueError("margin must be >= 0")
     E = _check_int(E, "E")
@@ -233,7 +252,7 @@ def collapse_probability_bound(g_min, E, N):
 
     Returns the first (tighter) form, capped at 1.
     """
-    g = np.asarray(g_min, float)
+    g = _reals(g_min, "g_min")
     if np.any((g < 0) | (g > 1)):
         raise ValueError("g_min must lie in [0, 1]")
     E = _check_int(E, "E")
@@ -253,7 +272,7 @@ def load_deficit_probability(N, deficit):
     ``exp(-2 deficit^2 / N)``.  With every gate at least ``g_min`` the mean
     is at least ``N g_min``."""
     N = _check_int(N, "N")
-    d = np.asarray(deficit, float)
+    d = _reals(deficit, "deficit")
     if np.any(d < 0):
         raise ValueError("deficit must be >= 0")
     return np.minimum(1.0, np.exp(-2.0 * d * d / N))[()]
@@ -273,7 +292,7 @@ def bingham_entropy_bounds(eigenvalues, k, p, tau=1.0):
     as ``tau -> 0`` only through 0 and is a slope bound at large ``tau``,
     where ``H ~ -(d/2) log tau``.
     """
-    ev = np.asarray(eigenvalues, float).reshape(-1)
+    ev = _reals(eigenvalues, "eigenvalues").reshape(-1)
     if np.any(ev < 0) or not np.all(np.isfinite(ev)):
         raise ValueError("eigenvalues must be finite and >= 0")
     k, p = _sp._check_k_p(k, p, ev.size)

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _checks
 from ._kernels import angles as _angles
+from ._special_args import _real_array
 from .special import _check_k_p
 
 __all__ = [
@@ -52,11 +53,7 @@ _METRICS = ("geodesic", "chordal", "projection", "fubini-study",
 
 
 def _as_frames(X, name, *, check=True, allow_nan=True):
-    X = np.asarray(X)
-    if not (np.issubdtype(X.dtype, np.floating)
-            or np.issubdtype(X.dtype, np.integer)):
-        raise ValueError(f"{name} must be a real array, got dtype {X.dtype}")
-    X = np.asarray(X, dtype=float)
+    X = _real_array(X, name)
     if X.ndim < 2:
         raise ValueError(f"{name} must have shape (..., p, k), got {X.shape}")
     p, k = X.shape[-2:]
@@ -135,7 +132,7 @@ def frame_from_projector(P, k=None):
     the rounded trace, which must agree over the batch; an integer ``1 <= k
     <= p``).  A projector holding NaN or inf gives a NaN frame (that one
     only)."""
-    P = np.asarray(P, dtype=float)
+    P = _real_array(P, "P")
     if P.ndim < 2 or P.shape[-1] != P.shape[-2]:
         raise ValueError(f"P must have shape (..., p, p), got {P.shape}")
     if k is None:
@@ -262,7 +259,7 @@ def distance(X, Y, metric="geodesic"):
     Subspaces of different dimension compare through the ``min(k1, k2)``
     angles.
     """
-    if metric not in _METRICS:
+    if not isinstance(metric, str) or metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
     th = principal_angles(X, Y)
     if metric == "geodesic":
@@ -282,7 +279,7 @@ def distance(X, Y, metric="geodesic"):
 
 
 def _check_tangent(X, H):
-    H = np.asarray(H, dtype=float)
+    H = _real_array(H, "H")
     if H.shape[-2:] != X.shape[-2:]:
         raise ValueError(f"H must have the shape of X {X.shape[-2:]}, "
                          f"got {H.shape}")
@@ -327,7 +324,13 @@ def exp(X, H, t=1.0):
     bad, (X, H) = _mask_nonfinite(X, H)
     H = np.where(bad[..., None, None], 0.0, H) if bad.any() else H
     U, s, Vt = np.linalg.svd(H, full_matrices=False)
-    ts = np.asarray(t, dtype=float)[..., None] * s
+    t = _real_array(t, "t")
+    try:
+        ts = t[..., None] * s
+        np.broadcast_shapes(ts.shape[:-1], X.shape[:-2])
+    except ValueError:
+        raise ValueError(f"t must broadcast against the batch shape "
+                         f"{X.shape[:-2]}, got shape {t.shape}") from None
     V = np.swapaxes(Vt, -1, -2)
     out = (X @ V) * np.cos(ts)[..., None, :] @ Vt \
         + U * np.sin(ts)[..., None, :] @ Vt

@@ -66,7 +66,11 @@ class BinghamGating:
             frames = list(frames)
         if isinstance(eigenvalues, np.ndarray) and eigenvalues.ndim == 2:
             eigenvalues = list(eigenvalues)
-        frames = [np.asarray(U, float) for U in frames]
+        if not isinstance(frames, (list, tuple)) or not frames:
+            raise TypeError(f"frames must be a (E, p, r) array or a list of "
+                            f"E (p, r_e) frames, got {type(frames).__name__}")
+        frames = [_sp._real_array(U, f"frames[{e}]")
+                  for e, U in enumerate(frames)]
         spectra, has_nan = _bounds._as_spectra(eigenvalues)
         if has_nan:
             raise ValueError("eigenvalues must be finite and >= 0")
@@ -126,7 +130,7 @@ class BinghamGating:
 
     # -- evaluation -----------------------------------------------------
     def _check_tokens(self, X):
-        X = np.asarray(X, float)
+        X = _sp._real_array(X, "X")
         if self.k == 1 and X.ndim >= 1 and X.shape[-1] == self.p:
             X = X[..., None]                 # unit vectors (..., p)
         if X.ndim < 2 or X.shape[-2:] != (self.p, self.k):
@@ -241,6 +245,7 @@ class BinghamGating:
                 "topk_mass_ceiling": float(
                     _bounds.topk_mass_ceiling(R, self.E, top_k))}
         if n_tokens is not None:
+            n_tokens = _bounds._check_int(n_tokens, "n_tokens", lo=0)
             cert["collapse_probability"] = float(
                 _bounds.collapse_probability_bound(g, self.E, n_tokens))
         return cert

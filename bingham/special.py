@@ -420,7 +420,7 @@ def _bingham_args(eigenvalues, k, p):
 
 
 def _check_k_p(k, p, r):
-    p = _checks.integer(p, "p", lo=1)
+    p = _checks.integer(p, "p", lo=1, hi=2 ** 62)
     k = _checks.integer(k, "k")
     if not 1 <= k <= p:
         raise ValueError(f"k must satisfy 1 <= k <= p={p}, got {k}")

@@ -47,6 +47,7 @@ import warnings
 import numpy as np
 import torch
 
+from bingham import _checks
 from bingham._kernels.zonal import fold_pochhammer, series_work, strip_table
 from bingham.special import AccuracyWarning
 
@@ -329,9 +330,11 @@ def resolve_degree(x, a, b, degree):
     """``degree`` if given, else the data-driven choice (eager only); warns
     with :class:`AccuracyWarning` when the table cap stops it short."""
     if degree is not None:
-        if not (isinstance(degree, int) and degree >= 1):
-            raise ValueError(f"degree must be a positive int, got {degree!r}")
-        return degree
+        # the memory cap comes from a numba counter, which torch.compile
+        # cannot trace: under compile only the type and sign are checked
+        cap = None if torch.compiler.is_compiling() else \
+            max_degree(max_parts(a, x.shape[-1]))
+        return _checks.integer(degree, "degree", lo=1, hi=cap)
     if torch.compiler.is_compiling():
         raise ValueError("degree: the torch-native series needs a fixed "
                          "degree under torch.compile (pass degree=...)")

@@ -429,6 +429,9 @@ def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got "
                              f"{value!r}")
+    if not isinstance(tokens, torch.Tensor) or tokens.ndim < 1:
+        raise TypeError(f"tokens must be a torch.Tensor of shape (T, d) (or "
+                        f"input ids with layer=), got {type(tokens).__name__}")
     if layer is not None:
         module, tokens = block_inputs(module, tokens, layer)
     adapter = module if isinstance(module, MoEAdapter) else adapt(module)
@@ -438,6 +441,7 @@ def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
     with torch.no_grad():
         weights = adapter.route(tokens)
     d = tokens.shape[-1]
+    r = min(r, d)   # a Jacobian (d x d) has at most d singular values
     exact = d <= 256 if exact is None else exact
     s, J = _singular_values(adapter.experts, tokens, r, exact, generator)
     if J is not None:

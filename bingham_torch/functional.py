@@ -100,7 +100,10 @@ def log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     impl : {"auto", "core", "native"}
     degree : int, optional
         Truncation degree of the native series (``a > 1/2``); required
-        under ``torch.compile``, chosen from the data otherwise.
+        under ``torch.compile``, chosen from the data otherwise.  At most
+        the degree whose strip table fits ``MAX_PAIRS`` (2e6) pairs (114
+        for two eigenvalues at ``a = 1``): a larger one raises
+        ``ValueError`` instead of exhausting memory.
 
     Returns
     -------
@@ -223,6 +226,8 @@ def log_normalizer(A, k, *, impl="auto", degree=None):
     """``log 1F1(k/2; p/2; A)`` for symmetric ``A`` (``(..., p, p)``),
     differentiable through ``torch.linalg.eigvalsh``.  Symmetry is checked
     to 1e-10 relative."""
+    if not isinstance(A, torch.Tensor):
+        raise TypeError(f"A must be a torch.Tensor, got {type(A).__name__}")
     if A.ndim < 2 or A.shape[-1] != A.shape[-2] or A.shape[-1] < 1:
         raise ValueError(f"A must have shape (..., p, p) with p >= 1, got "
                          f"{tuple(A.shape)}")

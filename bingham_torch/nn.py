@@ -110,10 +110,15 @@ class Float32Module(nn.Module):
         return super()._apply(fn, recurse)
 
 
+# a tensor dimension must fit int64
+_DIM_MAX = 2 ** 62
+
+
 def _inverse_softplus(c, name):
-    """``softplus^-1(c)`` for ``c > 0`` without overflow (``c + log(1 -
-    e^-c)``)."""
-    c = _checks.real(c, name, lo=0.0, lo_open=True)
+    """``softplus^-1(c)`` for ``0 < c <= float32 max`` (the parameter it
+    initialises is float32) without overflow (``c + log(1 - e^-c)``)."""
+    c = _checks.real(c, name, lo=0.0, lo_open=True,
+                     hi=float(torch.finfo(torch.float32).max))
     return c + math.log(-math.expm1(-c))
 
 
@@ -126,6 +131,17 @@ def unit_rows(x):
     m = x.detach().abs().amax(dim=-1, keepdim=True)
     y = x / torch.where(m > 0, m, torch.ones_like(m))
     return y / y.norm(dim=-1, keepdim=True).clamp_min(1e-30)
+
+
+def _check_hidden(hidden, d_model, who):
+    """``hidden`` must be a floating tensor ``(..., d_model)``."""
+    if not isinstance(hidden, torch.Tensor):
+        raise TypeError(f"hidden must be a torch.Tensor, got "
+                        f"{type(hidden).__name__}")
+    if hidden.ndim < 1 or (d_model is not None
+                           and hidden.shape[-1] != d_model):
+        raise ValueError(f"hidden has {hidden.shape[-1:]} features on its "
+                         f"last axis; the {who} expects d_model={d_model}")
 
 
 def _math_dtype(x):
@@ -161,7 +177,7 @@ class Router(Float32Module):
         self.renormalize = bool(renormalize)
         self.route_scale = _checks.real(route_scale, "route_scale", lo=0.0,
                                         lo_open=True)
-        n_experts = _checks.integer(n_experts, "n_experts", lo=1)
+        n_experts = _checks.integer(n_experts, "n_experts", lo=1, hi=_DIM_MAX)
         if top_k is not None:
             top_k = _checks.integer(top_k, "top_k", lo=1, hi=n_experts)
         bias_update_rate = _checks.real(bias_update_rate, "bias_update_rate",
@@ -195,11 +211,8 @@ class Router(Float32Module):
             return self._forward(hidden)
 
     def _forward(self, hidden):
+        _check_hidden(hidden, getattr(self, "d_model", None), "router")
         d = hidden.shape[-1]
-        expected = getattr(self, "d_model", None)
-        if expected is not None and d != expected:
-            raise ValueError(f"hidden has {d} features on its last axis; the "
-                             f"router expects d_model={expected}")
         x = hidden.reshape(-1, d).to(_math_dtype(hidden))
         logits = self.compute_logits(x) / self.temperature.to(x.dtype)
         T, E = logits.shape
@@ -342,7 +355,7 @@ class BinghamRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        d_model = _checks.integer(d_model, "d_model", lo=1)
+        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
         c0 = _inverse_softplus(init_concentration, "init_concentration")
         tau = _checks.real(tau, "tau", lo=0.0, lo_open=True)
         rank = _checks.integer(rank, "rank", lo=1, hi=d_model)
@@ -361,6 +374,7 @@ class BinghamRouter(Router):
                             generator=generator) / math.sqrt(d_model))
         self.normalizer = bool(normalizer)
         self.shared_frame = bool(shared_frame)
+        n_experts = self.n_experts
         shape = (d_model, rank) if shared_frame else (n_experts, d_model, rank)
         self.frame_raw = nn.Parameter(torch.randn(shape, generator=generator))
         # softplus^-1 of the initial concentration
@@ -539,12 +553,12 @@ class EigenbasisRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        d_model = _checks.integer(d_model, "d_model", lo=1)
+        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
         n_basis = _checks.integer(n_basis, "n_basis", lo=1, hi=d_model)
         self.d_model, self.n_basis = d_model, n_basis
         self.basis_raw = nn.Parameter(torch.randn((d_model, n_basis),
                                                   generator=generator))
-        self.weight_raw = nn.Parameter(torch.randn((n_experts, n_basis),
+        self.weight_raw = nn.Parameter(torch.randn((self.n_experts, n_basis),
                                                    generator=generator))
 
     def _reset_own(self):
@@ -574,7 +588,7 @@ class SoftmaxTopKRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        self.d_model = _checks.integer(d_model, "d_model", lo=1)
+        self.d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
         self.gate = nn.Linear(self.d_model, self.n_experts, bias=bias)
 
     def _reset_own(self):
@@ -621,11 +635,15 @@ class MoELayer(nn.Module):
     def __init__(self, d_model, d_hidden, n_experts, router, *,
                  capacity_factor=None, generator=None):
         super().__init__()
-        d_model = _checks.integer(d_model, "d_model", lo=1)
-        d_hidden = _checks.integer(d_hidden, "d_hidden", lo=1)
-        n_experts = _checks.integer(n_experts, "n_experts", lo=1)
+        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
+        d_hidden = _checks.integer(d_hidden, "d_hidden", lo=1, hi=_DIM_MAX)
+        n_experts = _checks.integer(n_experts, "n_experts", lo=1, hi=_DIM_MAX)
         if router.n_experts != n_experts:
             raise ValueError("router.n_experts must equal n_experts")
+        if getattr(router, "d_model", d_model) != d_model:
+            raise ValueError(f"d_model={d_model} differs from the router's "
+                             f"d_model={router.d_model}")
+        self.d_model = d_model
         self.router = router
         self.n_experts = n_experts
         if capacity_factor is not None:
@@ -644,6 +662,7 @@ class MoELayer(nn.Module):
         return Fn.gelu(x @ self.w1[e] + self.b1[e]) @ self.w2[e] + self.b2[e]
 
     def forward(self, hidden):
+        _check_hidden(hidden, self.d_model, "layer")
         shape = hidden.shape
         x = hidden.reshape(-1, shape[-1])
         out = self.router(hidden)
@@ -701,12 +720,17 @@ def calibrate(router, tokens, *, target_entropy=None, target_topk_mass=None,
         else "target_topk_mass"
     target = target_entropy if target_entropy is not None \
         else target_topk_mass
-    if not (isinstance(target, (int, float)) and math.isfinite(target)):
-        raise ValueError(f"{name} must be a finite number, got {target!r}")
-    if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))
-            and 0 < lo < hi < math.inf):
+    target = _checks.real(target, name)
+    lo = _checks.real(lo, "lo", lo=0.0, lo_open=True)
+    hi = _checks.real(hi, "hi", lo=0.0, lo_open=True)
+    if not lo < hi:
         raise ValueError(f"lo and hi must satisfy 0 < lo < hi < inf, got "
                          f"lo={lo!r}, hi={hi!r}")
+    iters = _checks.integer(iters, "iters", lo=1)
+    tol = _checks.real(tol, "tol", lo=0.0, lo_open=True)
+    if not isinstance(tokens, torch.Tensor):
+        raise TypeError(f"tokens must be a torch.Tensor, got "
+                        f"{type(tokens).__name__}")
     if tokens.dim() == 0 or tokens.shape[0] == 0:
         raise ValueError("tokens must hold at least one token")
     if not torch.isfinite(tokens).all():

@@ -21,13 +21,19 @@ CUT_ACCEPT = 5e-13
 CONFLUENT_ACCEPT = 1e-12
 
 
+# the Bingham methods (branch cut, Laplace, the shifted series) loop over
+# the k points; past this p the input is treated as general a, b
+BINGHAM_MAX_P = 1e6
+
+
 @jit(inline="always")
 def bingham_case(a, b, n):
-    """``a = k/2``, ``b = p/2`` with integers ``0 < k < p`` and ``n <= p``."""
+    """``a = k/2``, ``b = p/2`` with integers ``0 < k < p <= BINGHAM_MAX_P``
+    and ``n <= p``."""
     k2 = 2.0 * a
     p2 = 2.0 * b
     return k2 == math.floor(k2) and p2 == math.floor(p2) and \
-        0.0 < k2 < p2 and n <= p2
+        0.0 < k2 < p2 and n <= p2 and p2 <= BINGHAM_MAX_P
 
 
 @jit(inline="always")

@@ -825,6 +825,10 @@ def confluent_bingham(k, p, x, nder):
     hess = np.zeros((n, n))
     flip = p - k < k
     kk = p - k if flip else k
+    if (2.0 * kk + 1.0) ** 3 > MAX_WORK:
+        # even one bordered Pfaffian is beyond the work cap (kk > 334):
+        # refuse before building the quadrature's forms
+        return np.nan, grad, hess, np.inf, False
     s = 0.0
     absx = 0.0
     for i in range(n):

@@ -20,7 +20,9 @@ DERIV_MIN_WORK = 1e8
 
 @jit
 def is_int(v):
-    return v == math.floor(v)
+    """An integer-valued float within int64's exact range (``2a = 1e300``
+    is not: it would wrap to a negative part count)."""
+    return abs(v) < 9007199254740992.0 and v == math.floor(v)
 
 
 @jit

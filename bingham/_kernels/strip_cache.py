@@ -13,6 +13,7 @@ costs one call of the jitted :func:`zonal.series_work`).
 """
 import threading
 
+from .dispatch import SHIFT_MAX_P
 from .zonal import new_strips, no_strips, series_work
 
 # strips per table: 14 bytes each, at most 70 MB (m = 3: degree 62)
@@ -26,13 +27,17 @@ _lock = threading.Lock()
 def parts_for(a, b, n):
     """The number of parts the series will use for most inputs with these
     parameters: ``min(k, p - k)`` in the Bingham case ``a = k/2, b = p/2``
-    (after the shift and, where shorter, Kummer's relation), else at most
+    with ``p <= SHIFT_MAX_P`` (after the shift and, where shorter, Kummer's
+    relation), else at most
     ``2a`` parts when that is an integer, and at most ``n`` (-1, no table,
     for parameters that are not finite)."""
     k2, p2 = 2.0 * a, 2.0 * b
     if not (abs(k2) < 1e9 and abs(p2) < 1e9):   # NaN, inf: no table
         return -1
-    if k2 == int(k2) and p2 == int(p2) and 0 < k2 < p2 and n <= p2:
+    if k2 == int(k2) and p2 == int(p2) and 0 < k2 < p2 and n <= p2 \
+            and p2 <= SHIFT_MAX_P:
+        # the shifted series (every eigenvalue a variable) runs up to
+        # SHIFT_MAX_P only; past it the series has at most n parts
         return int(min(k2, p2 - k2))
     if a > 0 and k2 == int(k2):
         return int(min(n, k2))

@@ -167,7 +167,8 @@ def next_partition(kappa, m):
                 kappa[p] = take
                 total -= take
                 p += 1
-            while p < m:
+            # entries past the old length are zero already
+            while p < length:
                 kappa[p] = 0
                 p += 1
             return True
@@ -258,6 +259,9 @@ def strip_count(kappa, m):
     strip: ``prod_i (kappa_i - kappa_{i+1} + 1) - 1``."""
     prod = 1
     for i in range(m):
+        if kappa[i] == 0:
+            # the zero tail contributes factors of 1 (O(length), not O(m))
+            break
         prod *= kappa[i] - kappa[i + 1] + 1
     return prod - 1
 
