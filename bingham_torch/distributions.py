@@ -22,6 +22,11 @@ from . import functional as F
 
 __all__ = ["MatrixBingham", "stiefel"]
 
+# log_prob and entropy shift the spectrum by its largest eigenvalue past
+# this, where log F and the trace term would otherwise cancel (the
+# unshifted path keeps the implicit zeros implicit: cheaper at large p)
+SHIFT_ABOVE = 1e6
+
 
 class _Stiefel(constraints.Constraint):
     """Frames with orthonormal columns (``|X^T X - I| <= tol``)."""
@@ -189,20 +194,68 @@ class MatrixBingham(Distribution):
             .to(self.frame)
 
     def entropy(self):
-        """Entropy relative to the normalized Haar measure (<= 0)."""
-        g, _ = self._moments()
-        return self.log_normalizer() - (self.eigenvalues * g).sum(-1)
+        """Entropy relative to the normalized Haar measure (<= 0).  Where
+        the largest eigenvalue passes :data:`SHIFT_ABOVE`, computed for
+        ``A - l_1 I`` (shift-invariant), so that ``log F`` and the trace
+        term do not cancel (``diag(1e300, 0, 0)``: -690.47, not 0)."""
+        shift = self._shift()
+        if shift is None:
+            g, _ = self._moments()
+            return self.log_normalizer() - (self.eigenvalues * g).sum(-1)
+        full = self._shifted_spectrum(shift)
+        g = F.grad_log_normalizer_eigvals(full, self.k, self.p)
+        return F.log_normalizer_eigvals(full, self.k, self.p) \
+            - (full * g).sum(-1)
+
+    def _shift(self):
+        """The largest eigenvalue (detached, batch-shaped) where some exceeds
+        :data:`SHIFT_ABOVE` (one host synchronisation), else None."""
+        top = self.eigenvalues.detach().amax(-1).clamp_min(0.0) \
+            if self.eigenvalues.shape[-1] else None
+        if top is None or not bool((top > SHIFT_ABOVE).any()):
+            return None
+        return top
+
+    def _shifted_spectrum(self, shift):
+        """The full spectrum of ``A - shift I``: the given eigenvalues, then
+        the ``p - r`` implicit zeros moved to ``-shift``."""
+        c = shift.unsqueeze(-1)
+        rest = self.p - self.eigenvalues.shape[-1]
+        return torch.cat([self.eigenvalues - c,
+                          (-c).expand(c.shape[:-1] + (rest,))], -1)
 
     # -- density and sampling ----------------------------------------------
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
+        shift = self._shift()
         if self._dense is not None:
-            quad = (value * (self._dense @ value)).sum((-1, -2))
+            A = self._dense
+            if shift is not None:
+                A = A - shift[..., None, None] * torch.eye(
+                    self.p, dtype=A.dtype, device=A.device)
+            quad = (value * (A @ value)).sum((-1, -2))
+            if shift is not None:
+                # the value from the eigen-decomposition (A - shift I
+                # rounds its top eigenvalue to about eps * shift), the
+                # gradient X X^T through A itself
+                P = self.frame.mT @ value
+                lam = self.eigenvalues - shift.unsqueeze(-1)
+                exact = (lam.unsqueeze(-1) * P * P).sum((-1, -2))
+                quad = quad + (exact - quad).detach()
         else:
             P = self.frame.mT @ value                      # (..., r, k)
-            quad = (self.eigenvalues.unsqueeze(-1) * P * P).sum((-1, -2))
-        return quad - self.log_normalizer()
+            lam = self.eigenvalues if shift is None \
+                else self.eigenvalues - shift.unsqueeze(-1)
+            quad = (lam.unsqueeze(-1) * P * P).sum((-1, -2))
+            if shift is not None:
+                # the complement's mass, formed directly (not k - |P|^2)
+                R = value - self.frame @ P
+                quad = quad - shift * (R * R).sum((-1, -2))
+        if shift is None:
+            return quad - self.log_normalizer()
+        return quad - F.log_normalizer_eigvals(
+            self._shifted_spectrum(shift), self.k, self.p)
 
     def _numpy_params(self):
         lam = self.eigenvalues.detach().cpu().double().reshape(

@@ -1,6 +1,8 @@
 """Bad and extreme input on the torch side (issue 20): the router and
 distribution arguments named in their errors, token scale that neither
 overflows nor underflows, NaN kept to its row, empty batches."""
+import math
+
 import pytest
 import torch
 
@@ -98,3 +100,30 @@ def test_float32_distribution_accepts_its_own_samples():
     X = d.sample((3,))
     assert X.dtype == torch.float32
     assert torch.isfinite(d.log_prob(X)).all()
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_extreme_concentration_density_and_entropy_by_the_shift(dense):
+    """diag(c, 0, 0), k = 1: entropy 1 - log(2c), density at e1 log(2c) (to
+    O(1/c)); before the shift by the largest eigenvalue, c = 1e300 gave a
+    log_prob of 0 (dense: 1.5e284) and a gradient through A still XX^T -
+    E[XX^T]."""
+    e1 = torch.eye(3, dtype=torch.float64)[:, :1]
+    for c in (1e8, 1e300):
+        if dense:
+            A = torch.diag(torch.tensor([c, 0.0, 0.0], dtype=torch.float64))
+            d = bt.MatrixBingham(A.requires_grad_(), 1)
+        else:
+            d = bt.MatrixBingham(eigenvalues=torch.tensor(
+                [c], dtype=torch.float64), frame=e1, k=1)
+        lp = d.log_prob(e1)
+        assert lp.item() == pytest.approx(math.log(2 * c), rel=1e-13,
+                                          abs=1e-7)
+        assert d.entropy().item() == pytest.approx(1 - math.log(2 * c),
+                                                   rel=1e-13, abs=1e-7)
+        if dense:
+            lp.backward()
+            g = A.grad.diagonal()
+            torch.testing.assert_close(
+                g[1:], torch.full((2,), -0.5 / c, dtype=torch.float64),
+                rtol=1e-6, atol=0.0)
