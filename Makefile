@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 DOCS_STAMP := $(VENV)/.docs-installed
 
-.PHONY: demo test test-fast bench accuracy docs clean
+.PHONY: demo study test test-fast bench accuracy docs clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ docs: $(DOCS_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/bingham demo
+
+# the routing study on real text (docs/study_lm.md)
+study: $(STAMP)
+	$(VENV)/bin/bingham study lm
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

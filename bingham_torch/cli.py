@@ -1,5 +1,6 @@
 """The ``bingham`` command: ``bingham demo`` (the synthetic routing study,
-``make demo``) and ``bingham normalizer`` (a concentration sweep of the
+``make demo``), ``bingham study lm`` (the routing study on real text,
+``make study``) and ``bingham normalizer`` (a concentration sweep of the
 normalizer, from the core)."""
 import argparse
 import sys
@@ -17,6 +18,16 @@ def main(argv=None):
                       help="larger data, more seeds and steps (minutes)")
     demo.add_argument("--seeds", type=int, default=None)
     demo.add_argument("--steps", type=int, default=None)
+    study = sub.add_parser("study", help="studies on real data: 'lm' trains "
+                           "small MoE language models with each router")
+    study.add_argument("which", choices=["lm"])
+    study.add_argument("--out", default="study-lm-output",
+                       help="output folder (default: study-lm-output)")
+    study.add_argument("--long", action="store_true",
+                       help="a larger model, corpus and budget")
+    study.add_argument("--seeds", type=int, default=None)
+    study.add_argument("--steps", type=int, default=None)
+    study.add_argument("--device", default="cpu")
     norm = sub.add_parser("normalizer", help="concentration sweep of the "
                           "log-normalizer (core only)")
     norm.add_argument("--taus", default="0,0.1,1,5,1000,1e5",
@@ -25,8 +36,14 @@ def main(argv=None):
     if args.command == "normalizer":
         from bingham.__main__ import _demo
         return _demo(args)
-    from .demo import run
-    path = run(args.out, long=args.long, seeds=args.seeds, steps=args.steps)
+    if args.command == "study":
+        from .study_lm import run
+        path = run(args.out, long=args.long, seeds=args.seeds,
+                   steps=args.steps, device=args.device)
+    else:
+        from .demo import run
+        path = run(args.out, long=args.long, seeds=args.seeds,
+                   steps=args.steps)
     print(open(path).read())
     print(f"report: {path}")
     return 0
