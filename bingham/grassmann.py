@@ -322,7 +322,6 @@ def exp(X, H, t=1.0):
     X = _as_frames(X, "X")
     H = _check_tangent(X, H)
     bad, (X, H) = _mask_nonfinite(X, H)
-    H = np.where(bad[..., None, None], 0.0, H) if bad.any() else H
     U, s, Vt = np.linalg.svd(H, full_matrices=False)
     t = _real_array(t, "t")
     try:

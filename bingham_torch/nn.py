@@ -134,13 +134,15 @@ def unit_rows(x):
 
 
 def _check_hidden(hidden, d_model, who):
-    """``hidden`` must be a floating tensor ``(..., d_model)``."""
+    """``hidden`` must be a tensor ``(..., d_model)``."""
     if not isinstance(hidden, torch.Tensor):
         raise TypeError(f"hidden must be a torch.Tensor, got "
                         f"{type(hidden).__name__}")
-    if hidden.ndim < 1 or (d_model is not None
-                           and hidden.shape[-1] != d_model):
-        raise ValueError(f"hidden has {hidden.shape[-1:]} features on its "
+    if hidden.ndim < 1:
+        raise ValueError("hidden must have shape (..., d_model), got a "
+                         "scalar")
+    if d_model is not None and hidden.shape[-1] != d_model:
+        raise ValueError(f"hidden has {hidden.shape[-1]} features on its "
                          f"last axis; the {who} expects d_model={d_model}")
 
 
