@@ -438,6 +438,10 @@ def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
     if tokens.shape[0] == 0:
         raise ValueError("tokens must hold at least one token, got shape "
                          f"{tuple(tokens.shape)}")
+    if tokens.is_floating_point() and not bool(torch.isfinite(tokens).all()):
+        # the probe's results pool the tokens: a NaN one would spoil all
+        raise ValueError("tokens must be finite (drop the tokens holding NaN "
+                         "or inf)")
     with torch.no_grad():
         weights = adapter.route(tokens)
     d = tokens.shape[-1]

@@ -421,7 +421,14 @@ class BinghamRouter(Router):
         if self.token_rank == 1:
             return xn.unsqueeze(-1)
         cols = [x] + [x @ W.to(x.dtype).T for W in self.token_maps]
-        return _orthonormal(torch.stack(cols, -1))
+        raw = torch.stack(cols, -1)
+        # an all-zero token spans nothing: it gets the frame QR gives a zero
+        # matrix (the first k axes), as a constant, so that QR's backward
+        # never sees the rank-deficient matrix (NaN gradients)
+        zero = (x.detach() == 0).all(-1)[:, None, None]
+        eye = torch.eye(raw.shape[-2], raw.shape[-1], dtype=raw.dtype,
+                        device=raw.device)
+        return _orthonormal(torch.where(zero, eye, raw))
 
     def compute_logits(self, x):
         dtype = x.dtype

@@ -127,3 +127,24 @@ def test_extreme_concentration_density_and_entropy_by_the_shift(dense):
             torch.testing.assert_close(
                 g[1:], torch.full((2,), -0.5 / c, dtype=torch.float64),
                 rtol=1e-6, atol=0.0)
+
+
+def test_zero_token_has_finite_gradients_with_token_rank_two():
+    torch.manual_seed(0)
+    router = bnn.BinghamRouter(8, 4, 2, token_rank=2)
+    x = torch.zeros(3, 8)
+    x[1] = torch.randn(8)
+    x.requires_grad_()
+    out = router(x)
+    out.logits.sum().backward()
+    assert torch.isfinite(out.logits).all() and torch.isfinite(x.grad).all()
+    assert (x.grad[0] == 0).all()
+
+
+def test_probe_refuses_tokens_with_nan_by_name():
+    from bingham_torch import diagnostics
+    layer = bnn.MoELayer(8, 8, 4, bnn.SoftmaxTopKRouter(8, 4, top_k=2))
+    tokens = torch.randn(6, 8)
+    tokens[2, 1] = float("nan")
+    with pytest.raises(ValueError, match="tokens must be finite"):
+        diagnostics.probe(layer, tokens, r=2, subspace_dim=2)
