@@ -34,7 +34,8 @@ def test_study_runs_end_to_end_with_finite_numbers(tmp_path):
     text = open(path).read()
     for router in study_lm.ROUTERS:
         assert f"| {router} |" in text
-    for section in ("## Held-out results", "## Post-hoc knob: bingham",
+    for section in ("## Held-out results", "## Per layer",
+                    "## Post-hoc knob: bingham",
                     "## Post-hoc knob: uncertain", "## Verdicts"):
         assert section in text
     # one verdict per claim, each with a known outcome
@@ -89,3 +90,5 @@ def test_verdicts_follow_the_numbers():
 def test_study_command_parses():
     with pytest.raises(SystemExit):
         cli.main(["study", "nothing"])
+    with pytest.raises(ValueError, match="device"):
+        study_lm.run("unused", device="no-such-device")
