@@ -157,6 +157,8 @@ def logit_spread(eigenvalues, k, p, *, tau=1.0, normalizer=True,
 
     See :func:`logit_intervals` for the parameters.  ``R >= 0``; NaN in the
     eigenvalues or the prior gives NaN.
+
+    Domain: as :func:`logit_intervals`.
     """
     lo, hi = logit_intervals(eigenvalues, k, p, tau=tau,
                              normalizer=normalizer, log_prior=log_prior)
@@ -176,6 +178,8 @@ def min_gate(R, E):
 
     Attained when one expert's logit sits at the bottom of the range and all
     others at the top.  NaN gives NaN; ``R = inf`` gives 0.
+
+    Domain: ``R >= 0`` real (array), ``E`` an integer in ``[1, 2^62]``.
     """
     R, E = _check_R_E(R, E)
     with np.errstate(over="ignore"):
@@ -194,6 +198,9 @@ def entropy_floor(R, E, *, tight=True):
     entropy is unimodal in each logit, so its minimum over the box is at a
     vertex).  With ``tight=False`` the closed form ``log(1 + (E-1) e^-R)``
     (min-entropy of the largest possible gate), which is smaller.
+
+    Domain: ``R >= 0`` real (array; NaN gives NaN, inf gives 0), ``E`` an
+    integer in ``[1, 2^62]``; O(1) work in ``E``.
     """
     R, E = _check_R_E(R, E)
     if E == 1:
@@ -223,7 +230,10 @@ def entropy_floor(R, E, *, tight=True):
 def topk_mass_ceiling(R, E, top_k):
     """Largest total gate of the ``top_k`` largest gates:
     ``top_k e^R / (top_k e^R + E - top_k)`` (attained: those experts at the
-    top of the range, the others at the bottom)."""
+    top of the range, the others at the bottom).
+
+    Domain: ``R >= 0`` real, integers ``1 <= top_k <= E <= 2^62``.
+    """
     R, E = _check_R_E(R, E)
     top_k = _check_int(top_k, "top_k")
     if top_k > E:
@@ -235,7 +245,11 @@ def topk_mass_ceiling(R, E, top_k):
 
 def top1_mass_floor(margin, E):
     """Top-1 gate of a token whose largest logit exceeds every other by at
-    least ``margin`` (>= 0): ``g_(1) >= 1 / (1 + (E - 1) e^-margin)``."""
+    least ``margin`` (>= 0): ``g_(1) >= 1 / (1 + (E - 1) e^-margin)``.
+
+    Domain: real ``margin >= 0`` (array; NaN gives NaN), ``E`` an integer in
+    ``[1, 2^62]``.
+    """
     margin = _reals(margin, "margin")
     if np.any(margin < 0):
         raise ValueError("margin must be >= 0")
@@ -251,6 +265,9 @@ def collapse_probability_bound(g_min, E, N):
         P(some expert empty) <= E (1 - g_min)^N <= E exp(-N g_min).
 
     Returns the first (tighter) form, capped at 1.
+
+    Domain: real ``g_min`` in ``[0, 1]`` (array), integers ``E`` in ``[1,
+    2^62]`` and ``N`` in ``[0, 2^62]`` (``N = 0``: probability 1).
     """
     g = _reals(g_min, "g_min")
     if np.any((g < 0) | (g > 1)):
@@ -270,7 +287,10 @@ def load_deficit_probability(N, deficit):
     routed independently) falls ``deficit`` or more below its mean (the sum
     of that expert's gates) with probability at most
     ``exp(-2 deficit^2 / N)``.  With every gate at least ``g_min`` the mean
-    is at least ``N g_min``."""
+    is at least ``N g_min``.
+
+    Domain: an integer ``N >= 1``, real ``deficit >= 0``.
+    """
     N = _check_int(N, "N")
     d = _reals(deficit, "deficit")
     if np.any(d < 0):
@@ -291,6 +311,10 @@ def bingham_entropy_bounds(eigenvalues, k, p, tau=1.0):
     A``) plus Ky Fan (``l . grad <= S_k``); it is attained to first order
     as ``tau -> 0`` only through 0 and is a slope bound at large ``tau``,
     where ``H ~ -(d/2) log tau``.
+
+    Domain: real eigenvalues (at most ``p``; the rest zero), integers ``1
+    <= k <= p``, ``tau > 0`` finite (where ``tau * eigenvalues`` overflows
+    the lower bound is the trivial ``-inf``).
     """
     ev = _reals(eigenvalues, "eigenvalues").reshape(-1)
     if np.any(ev < 0) or not np.all(np.isfinite(ev)):

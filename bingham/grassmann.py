@@ -121,7 +121,10 @@ def orthonormalize(X):
 
 
 def projector(X):
-    """The projector ``X X^T`` of frames ``(..., p, k)`` -> ``(..., p, p)``."""
+    """The projector ``X X^T`` of frames ``(..., p, k)`` -> ``(..., p, p)``.
+
+    Domain: frames ``(..., p, k)`` with orthonormal columns.
+    """
     X = _as_frames(X, "X")
     return X @ np.swapaxes(X, -1, -2)
 
@@ -131,7 +134,12 @@ def frame_from_projector(P, k=None):
     p)``): the eigenvectors of the ``k`` largest eigenvalues (``k`` defaults to
     the rounded trace, which must agree over the batch; an integer ``1 <= k
     <= p``).  A projector holding NaN or inf gives a NaN frame (that one
-    only)."""
+    only).
+
+    Domain: real ``(..., p, p)`` arrays ``P`` (symmetrized; projectors or any
+    symmetric matrices, whose top-``k`` eigenvectors are returned), ``k`` None
+    or an integer in ``[1, p]``.
+    """
     P = _real_array(P, "P")
     if P.ndim < 2 or P.shape[-1] != P.shape[-2]:
         raise ValueError(f"P must have shape (..., p, p), got {P.shape}")
@@ -258,6 +266,10 @@ def distance(X, Y, metric="geodesic"):
 
     Subspaces of different dimension compare through the ``min(k1, k2)``
     angles.
+
+    Domain: frames ``(..., p, k1)`` and ``(..., p, k2)`` with orthonormal
+    columns (broadcast batches); ``metric`` one of the strings above.  NaN
+    frames give NaN.
     """
     if not isinstance(metric, str) or metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
@@ -318,6 +330,10 @@ def exp(X, H, t=1.0):
     ``exp_X(t H) = X V cos(t S) V^T + U sin(t S) V^T`` (Edelman, Arias &
     Smith 1998), an orthonormal frame; at ``H = 0`` it returns ``X``.
     A NaN or inf in ``X`` or ``H`` gives a NaN frame for that point only.
+
+    Domain: ``X`` frames ``(..., p, k)`` with orthonormal columns; ``H`` of the
+    same shape with ``X^T H = 0`` (to 1e-8); ``t`` real, broadcasting against
+    the batch.
     """
     X = _as_frames(X, "X")
     H = _check_tangent(X, H)
@@ -355,6 +371,9 @@ def log(X, Y):
     singular) the geodesic is not unique; the deterministic choice is the
     one the SVD of ``X^T Y`` produces, and the returned ``H`` still maps to
     ``span Y``.  A NaN or inf in ``X`` or ``Y`` gives NaN for that pair only.
+
+    Domain: ``X`` and ``Y`` frames of the same shape ``(p, k)`` with
+    orthonormal columns (broadcast batches).
     """
     X = _as_frames(X, "X")
     Y = _as_frames(Y, "Y")
@@ -377,7 +396,10 @@ def log(X, Y):
 
 def geodesic(X, Y, t):
     """Point at fraction ``t`` of the geodesic from ``span X`` (t = 0) to
-    ``span Y`` (t = 1); ``t`` broadcasts against the batch."""
+    ``span Y`` (t = 1); ``t`` broadcasts against the batch.
+
+    Domain: as :func:`log` for ``X`` and ``Y``, as :func:`exp` for ``t``.
+    """
     return exp(X, log(X, Y), t)
 
 

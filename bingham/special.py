@@ -280,6 +280,9 @@ def hyp1f1(a, b, x, *, method="auto", return_error=False):
 
     Overflows to ``inf`` for large concentrations; prefer :func:`log_hyp1f1`.
     With ``return_error=True`` the error is absolute, ``F * error(log F)``.
+
+    Domain: as :func:`log_hyp1f1`; the exponential overflows to inf where ``log
+    F`` exceeds about 709.
     """
     logF, sign, _, _, err, _, lead, _ = _run(a, b, x, 0, method)
     with np.errstate(over="ignore"):
@@ -302,6 +305,8 @@ def grad_log_hyp1f1(a, b, x, *, method="auto"):
     Returns
     -------
     ndarray, shape (..., n)
+
+    Domain: as :func:`log_hyp1f1`.  NaN in a row gives NaN for that row.
     """
     one = _one_eigenvalue(a, b, x, 1, method)
     if one is not None:
@@ -318,6 +323,8 @@ def value_and_grad_log_hyp1f1(a, b, x, *, method="auto"):
     -------
     logF : ndarray or float, shape (...)
     grad : ndarray, shape (..., n)
+
+    Domain: as :func:`log_hyp1f1` and :func:`grad_log_hyp1f1`.
     """
     one = _one_eigenvalue(a, b, x, 1, method)
     if one is not None:
@@ -334,6 +341,8 @@ def hess_log_hyp1f1(a, b, x, *, method="auto"):
     Returns
     -------
     ndarray, shape (..., n, n)
+
+    Domain: as :func:`log_hyp1f1`.
     """
     one = _one_eigenvalue(a, b, x, 2, method)
     if one is not None:
@@ -375,6 +384,10 @@ def explain(a, b, x, *, method="auto"):
     Bingham inputs, tier 3 the rest), with Kummer's relation named where
     "auto" applies it first (``k > p - k``).  ``x`` is one set of
     eigenvalues, shape ``(n,)``.
+
+    Domain: as :func:`log_hyp1f1`, for one input: ``a``, ``b`` real numbers,
+    ``x`` a number or one set of eigenvalues ``(n,)`` (other shapes raise
+    ``ValueError`` naming ``x``).
     """
     x = _real_array(x, "x")
     if x.ndim > 1:
@@ -451,13 +464,20 @@ def log_normalizer_eigvals(eigenvalues, k, p, *, method="auto",
 
 
 def grad_log_normalizer_eigvals(eigenvalues, k, p, *, method="auto"):
-    """Gradient of :func:`log_normalizer_eigvals` (shape ``(..., r)``)."""
+    """Gradient of :func:`log_normalizer_eigvals` (shape ``(..., r)``).
+
+    Domain: as :func:`log_normalizer_eigvals`: integers ``1 <= k <= p``, at
+    most ``p`` real eigenvalues.
+    """
     a, b, ev = _bingham_args(eigenvalues, k, p)
     return grad_log_hyp1f1(a, b, ev, method=method)
 
 
 def hess_log_normalizer_eigvals(eigenvalues, k, p, *, method="auto"):
-    """Hessian of :func:`log_normalizer_eigvals` (shape ``(..., r, r)``)."""
+    """Hessian of :func:`log_normalizer_eigvals` (shape ``(..., r, r)``).
+
+    Domain: as :func:`log_normalizer_eigvals`.
+    """
     a, b, ev = _bingham_args(eigenvalues, k, p)
     return hess_log_hyp1f1(a, b, ev, method=method)
 

@@ -363,6 +363,11 @@ class matrix_bingham_gen:
     is also available unfrozen, with the parameters as arguments
     (``matrix_bingham.logpdf(X, A, k)``).  ``matrix_bingham.fit(X)`` returns
     the maximum-likelihood distribution.
+
+    Domain: ``A`` a finite symmetric real ``(p, p)`` matrix with ``p >= 1`` (or
+    finite ``eigenvalues`` ``(r,)``, ``r <= p``, with an orthonormal ``frame``
+    ``(p, r)``) and an integer ``1 <= k <= p``; frames passed to the methods
+    ``(..., p, k)`` with orthonormal columns.  Each method states the rest.
     """
 
     def __call__(self, A=None, k=1, *, eigenvalues=None, frame=None):

@@ -124,7 +124,10 @@ def adapt(module):
     for any module with ``experts`` (a sequence of callables) and
     ``router`` or ``gate`` (returning a ``RouterOutput``, or logits that
     are soft-maxed).  A ``shared_expert`` or ``shared_experts`` is reported
-    apart."""
+    apart.
+
+    Domain: one of the modules above; anything else raises ``ValueError``.
+    """
     from .nn import MoELayer
     if isinstance(module, MoELayer):
         experts = [(lambda x, e=e: module.expert(e, x))
@@ -173,6 +176,8 @@ def spectral_summary(s):
     ``leading``, ``decay`` (``s / s_max``, sorted), ``effective_rank``
     (``exp`` of the entropy of ``s / sum s``), ``participation_ratio``
     (``(sum s^2)^2 / sum s^4``) and ``stable_rank`` (``sum s^2 / s_max^2``).
+
+    Domain: a real tensor ``(..., n)`` of non-negative values, ``n >= 1``.
     """
     s = torch.as_tensor(s).sort(dim=-1, descending=True).values
     lead = s[..., 0]
@@ -189,7 +194,12 @@ def spectral_summary(s):
 
 def expert_jacobians(adapter, tokens, experts=None):
     """Exact Jacobians ``(E, T, d_out, d_in)`` of the experts at ``tokens``
-    (``(T, d_in)``) by ``vmap(jacrev)``; for moderate widths."""
+    (``(T, d_in)``) by ``vmap(jacrev)``; for moderate widths.
+
+    Domain: an :class:`MoEAdapter` (or anything :func:`adapt` accepts) and
+    finite tokens ``(T, d_in)``, ``T >= 1``; ``experts`` None or expert
+    indices.
+    """
     experts = range(adapter.n_experts) if experts is None else experts
     out = []
     for e in experts:
@@ -203,7 +213,11 @@ def jacobian_singular_values(fn, tokens, r, *, oversample=8, n_iter=2,
     """Top-``r`` singular values of the Jacobian of ``fn`` at each token, by
     a randomized range finder with power iterations on Jacobian-vector and
     vector-Jacobian products (Halko, Martinsson & Tropp 2011); memory
-    ``O(d (r + oversample))`` per token.  Returns ``(T, r)``."""
+    ``O(d (r + oversample))`` per token.  Returns ``(T, r)``.
+
+    Domain: a differentiable ``fn`` of one token ``(d,)``, finite tokens ``(T,
+    d)``, an integer ``1 <= r <= d``.
+    """
     T, d = tokens.shape
     ell = r + oversample
     res = []
@@ -231,7 +245,11 @@ def jacobian_singular_values(fn, tokens, r, *, oversample=8, n_iter=2,
 def jacobian_alignment(J):
     """Normalized Frobenius inner products between expert Jacobians ``J``
     (``(E, T, d_out, d_in)``): per token ``(T, E, E)`` and token-averaged
-    ``(E, E)``."""
+    ``(E, E)``.
+
+    Domain: a real tensor ``(E, T, d_out, d_in)``; an all-zero Jacobian gives
+    NaN in its row and column.
+    """
     flat = J.flatten(2)                                       # (E, T, n)
     norms = flat.norm(dim=-1).clamp_min(1e-300)
     unit = flat / norms.unsqueeze(-1)
@@ -248,6 +266,10 @@ def routed_geometry(tokens, weights, k):
     (E, d, d), ``subspace`` (E, d, k), ``spectrum`` (E, d) and
     ``effective_rank`` (E,) (``exp`` of the entropy of the normalized
     covariance spectrum).
+
+    Domain: finite tokens ``(T, d)`` and non-negative weights ``(T, E)``, an
+    integer ``1 <= k <= d``; an expert with no weight has mass 0 and no
+    meaningful geometry.
     """
     X = tokens.detach().double().cpu().numpy()
     W = weights.detach().double().cpu().numpy()
@@ -277,7 +299,10 @@ def subspace_distances(frames):
     """Pairwise geometry of expert subspaces (``(E, d, k)`` frames):
     ``geodesic`` and ``projection`` distances and ``overlap``
     (``|U_e^T U_f|_F^2 / k``, 1 for equal subspaces, 0 for orthogonal
-    ones), each ``(E, E)``."""
+    ones), each ``(E, E)``.
+
+    Domain: frames ``(E, d, k)`` with orthonormal columns.
+    """
     F = np.asarray(frames, float)
     A, B = F[:, None], F[None, :]
     th = _gr.principal_angles(A, B)                           # (E, E, k)
@@ -289,7 +314,12 @@ def subspace_distances(frames):
 def router_consistency(router, tokens, weights):
     """For a :class:`~bingham_torch.nn.BinghamRouter`: geodesic distance
     between each expert's learned frame (rank ``r``) and the top-``r``
-    principal subspace of the (unit-normalized) tokens routed to it."""
+    principal subspace of the (unit-normalized) tokens routed to it.
+
+    Domain: a :class:`~bingham_torch.nn.BinghamRouter` without a shared frame
+    (``ValueError`` otherwise), finite tokens ``(T, d)`` and weights ``(T,
+    E)``.
+    """
     U = router.frames().detach().double().cpu().numpy()
     if U.ndim == 2:
         raise ValueError("router has a shared frame: no per-expert subspace")
@@ -367,7 +397,11 @@ class ProbeReport:
 def moe_blocks(model):
     """The MoE blocks of a model, in order: modules with ``experts`` and a
     ``gate`` or ``router`` (``transformers`` blocks, :class:`MoELayer`) or
-    with ``routed_experts`` and a ``router`` (torchtitan)."""
+    with ``routed_experts`` and a ``router`` (torchtitan).
+
+    Domain: any ``torch.nn.Module`` (a model without MoE blocks gives an empty
+    list).
+    """
     from .nn import MoELayer
     return [m for m in model.modules()
             if isinstance(m, MoELayer) or (
@@ -379,7 +413,12 @@ def moe_blocks(model):
 def block_inputs(model, inputs, layer):
     """``(block, tokens)``: the ``layer``-th MoE block of ``model`` and the
     hidden states it receives in ``model(inputs)`` (captured by a forward
-    pre-hook, no gradient), as ``(T, d)`` float32 tokens."""
+    pre-hook, no gradient), as ``(T, d)`` float32 tokens.
+
+    Domain: a model with at least ``layer + 1`` MoE blocks (``layer`` an
+    integer >= 0; ``ValueError`` otherwise) and ``inputs`` it accepts as its
+    first argument.
+    """
     blocks = moe_blocks(model)
     if not blocks:
         raise ValueError(f"{type(model).__name__} has no MoE block (modules "
@@ -424,6 +463,11 @@ def probe(module, tokens, *, layer=None, r=8, subspace_dim=4, exact=None,
     the routed principal subspaces.  Shared (always-on) experts are
     measured apart: ``report.extra["shared_experts"]`` holds their
     token-averaged spectral summaries.
+
+    Domain: a module :func:`adapt` accepts, finite floating tokens ``(T, d)``
+    with ``T >= 1`` (or model inputs with ``layer``), integers ``r,
+    subspace_dim >= 1`` (``r`` above ``d`` is clipped to ``d``);
+    ``ValueError``/``TypeError`` naming the argument otherwise.
     """
     for name, value in (("r", r), ("subspace_dim", subspace_dim)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

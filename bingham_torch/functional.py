@@ -150,7 +150,10 @@ def log_hyp1f1_with_error(x, a, b, *, degree=None):
 def grad_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     """Gradient of :func:`log_hyp1f1` in ``x`` (``(..., n)``), itself
     differentiable (through the exact Hessian, or the native series'
-    recursion; the series gradient costs ``n`` evaluations)."""
+    recursion; the series gradient costs ``n`` evaluations).
+
+    Domain: as :func:`log_hyp1f1`.
+    """
     _check(x, a, b, impl)
     a, b = float(a), float(b)
     K = _native_degree(x, a, b, impl, degree)
@@ -166,7 +169,10 @@ def grad_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
 def hess_log_hyp1f1(x, a, b, *, impl="auto", degree=None):
     """Hessian of :func:`log_hyp1f1` in ``x`` (``(..., n, n)``), exact (the
     core's, the contour's moments, or the native series differentiated
-    twice).  Not itself differentiable."""
+    twice).  Not itself differentiable.
+
+    Domain: as :func:`log_hyp1f1`.
+    """
     _check(x, a, b, impl)
     a, b = float(a), float(b)
     K = _native_degree(x, a, b, impl, degree)
@@ -195,7 +201,10 @@ def _check_kp(eigenvalues, k, p):
 def grad_log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto",
                                 degree=None):
     """Gradient of :func:`log_normalizer_eigvals` (``E[diag(V^T X X^T V)]``
-    over the given eigen-directions), differentiable."""
+    over the given eigen-directions), differentiable.
+
+    Domain: as :func:`log_normalizer_eigvals`.
+    """
     _check_kp(eigenvalues, k, p)
     return grad_log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl,
                            degree=degree)
@@ -204,7 +213,11 @@ def grad_log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto",
 def log_normalizer_eigvals(eigenvalues, k, p, *, impl="auto", degree=None):
     """Matrix Bingham log-normalizer ``log 1F1(k/2; p/2; L)`` from the
     nonzero eigenvalues ``L`` (``(..., r)``, ``r <= p``), differentiable.
-    ``impl`` and ``degree`` as in :func:`log_hyp1f1`."""
+    ``impl`` and ``degree`` as in :func:`log_hyp1f1`.
+
+    Domain: float32 or float64 ``eigenvalues`` ``(..., r)`` with ``r <= p``,
+    integers ``1 <= k <= p``; NaN in a row gives NaN for that row.
+    """
     _check_kp(eigenvalues, k, p)
     return log_hyp1f1(eigenvalues, 0.5 * k, 0.5 * p, impl=impl,
                       degree=degree)
@@ -225,7 +238,12 @@ def _check_symmetric(A):
 def log_normalizer(A, k, *, impl="auto", degree=None):
     """``log 1F1(k/2; p/2; A)`` for symmetric ``A`` (``(..., p, p)``),
     differentiable through ``torch.linalg.eigvalsh``.  Symmetry is checked
-    to 1e-10 relative."""
+    to 1e-10 relative.
+
+    Domain: a float32 or float64 tensor ``A`` of shape ``(..., p, p)``, ``p >=
+    1``, symmetric to 1e-10 relative; an integer ``1 <= k <= p``.  A matrix
+    holding NaN or inf gives NaN (that matrix only).
+    """
     if not isinstance(A, torch.Tensor):
         raise TypeError(f"A must be a torch.Tensor, got {type(A).__name__}")
     if A.ndim < 2 or A.shape[-1] != A.shape[-2] or A.shape[-1] < 1:

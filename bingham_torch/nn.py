@@ -479,6 +479,9 @@ class UncertainBinghamRouter(BinghamRouter):
 
     Cost: one normalizer per token and expert (``T E`` evaluations of a
     rank-``(rank + 1)`` vector Bingham), unlike the plain router's ``E``.
+
+    Domain: as :class:`BinghamRouter`, with ``token_rank = 1`` and ``normalizer
+    = True``.
     """
 
     def __init__(self, d_model, n_experts, rank, **kwargs):
@@ -553,7 +556,11 @@ class UncertainBinghamRouter(BinghamRouter):
 class EigenbasisRouter(Router):
     """A shared orthonormal basis of ``n_basis`` directions; expert ``e``
     scores a token by ``sum_j w_ej (u_j^T x)^2`` on its energy shares, with
-    non-negative weights ``w = softplus(raw)`` (the EMoE design)."""
+    non-negative weights ``w = softplus(raw)`` (the EMoE design).
+
+    Domain: integers ``d_model >= 1``, ``n_experts >= 1``, ``1 <= n_basis <=
+    d_model``; the rest as :class:`Router`.
+    """
 
     def __init__(self, d_model, n_experts, n_basis, *, top_k=None,
                  bias_update_rate=0.0, distributed=True, process_group=None,
@@ -588,7 +595,11 @@ class EigenbasisRouter(Router):
 
 class SoftmaxTopKRouter(Router):
     """A linear map ``d -> E``, softmax in fp32 (or float64), top-k with the
-    selected probabilities renormalized."""
+    selected probabilities renormalized.
+
+    Domain: integers ``d_model >= 1``, ``n_experts >= 1``; the rest as
+    :class:`Router`.
+    """
 
     def __init__(self, d_model, n_experts, *, top_k=None, bias=False,
                  bias_update_rate=0.0, distributed=True, process_group=None,
@@ -609,12 +620,18 @@ class SoftmaxTopKRouter(Router):
                          else self.gate.bias.to(x.dtype))
 
 
-def routing_metrics(out, n_tokens=None):
+def routing_metrics(out):
     """Load statistics of one routing decision: ``tokens_per_expert``,
     ``cv`` (std / mean of the loads), ``max_violation`` (max load / mean load
     - 1), ``dead_experts`` (no token), ``mean_entropy``, ``topk_mass``
     (mean total probability of the selected experts) and, with a capacity,
-    ``dropped_tokens`` (from the MoE layer's aux)."""
+    ``dropped_tokens`` (from the MoE layer's aux).
+
+    Domain: a :class:`RouterOutput` (``TypeError`` otherwise).
+    """
+    if not isinstance(out, RouterOutput):
+        raise TypeError(f"out must be a RouterOutput, got "
+                        f"{type(out).__name__}")
     load = out.tokens_per_expert.detach()
     mean = load.mean()
     probs = torch.softmax(out.logits.detach(), -1)
@@ -639,6 +656,11 @@ class MoELayer(nn.Module):
     served in token order) and the rest are dropped (counted in
     ``aux["dropped_tokens"]``).  Dense routers (``top_k=None``) mix all
     experts.
+
+    Domain: integers ``d_model``, ``d_hidden``, ``n_experts >= 1`` agreeing
+    with ``router`` (its ``n_experts`` and ``d_model``); ``capacity_factor``
+    None or a finite number > 0.  The input must be a tensor ``(...,
+    d_model)``.
     """
 
     def __init__(self, d_model, d_hidden, n_experts, router, *,

@@ -171,3 +171,35 @@ def test_a_thrown_argument_is_named_or_handled(case, junk, data):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def _public():
+    """Every public function and class of the modules users import."""
+    from bingham import routing, stats
+    from bingham_torch import distributions
+    mods = (special, grassmann, bounds, routing, stats, tfun, bnn, tdiag,
+            distributions)
+    for mod in mods:
+        for name in getattr(mod, "__all__", ()):
+            obj = getattr(mod, name)
+            if callable(obj) and getattr(obj, "__module__", "") == \
+                    mod.__name__ and not isinstance(obj, type(Warning)):
+                yield f"{mod.__name__}.{name}", obj
+
+
+@pytest.mark.parametrize("name,obj", list(_public()),
+                         ids=[n for n, _ in _public()])
+def test_every_public_function_states_its_domain(name, obj):
+    """Each docstring says what input it takes: a ``Domain:`` line or a
+    numpydoc ``Parameters`` section (classes may state it on the class or
+    on ``__init__``); records (dataclasses) and exceptions are exempt."""
+    import dataclasses
+    import inspect
+    if dataclasses.is_dataclass(obj) or (
+            inspect.isclass(obj) and issubclass(obj, BaseException)):
+        return
+    docs = [inspect.getdoc(obj) or ""]
+    if inspect.isclass(obj):
+        docs.append(inspect.getdoc(obj.__init__) or "")
+    assert any("Domain" in d or "Parameters\n----------" in d
+               for d in docs), f"{name}: no domain in its docstring"
