@@ -58,8 +58,8 @@ DEFAULT = dict(hidden=64, layers=2, heads=4, experts=8, top_k=2,
                intermediate=128, seq=128, batch=16, steps=200, lr=3e-3,
                aux_coef=0.01, bias_rate=1e-3, kl_coef=1e-3, eval_windows=48,
                corpus_bytes=4_000_000, seeds=3)
-LONG = dict(DEFAULT, hidden=128, layers=4, intermediate=256, seq=256,
-            batch=16, steps=1500, eval_windows=128, corpus_bytes=20_000_000)
+LONG = dict(DEFAULT, hidden=128, layers=4, intermediate=256, steps=300,
+            eval_windows=96, corpus_bytes=8_000_000)
 TEMPERATURES = np.geomspace(0.1, 10.0, 9)
 COLLAPSE_SHARE = 0.01
 # a token whose top-1 gate is at least this could skip its second expert
