@@ -281,8 +281,8 @@ def hyp1f1(a, b, x, *, method="auto", return_error=False):
     Overflows to ``inf`` for large concentrations; prefer :func:`log_hyp1f1`.
     With ``return_error=True`` the error is absolute, ``F * error(log F)``.
 
-    Domain: as :func:`log_hyp1f1`; the exponential overflows to inf where ``log
-    F`` exceeds about 709.
+    Domain: as :func:`log_hyp1f1`; the exponential overflows to inf where
+    ``log F`` exceeds about 709.
     """
     logF, sign, _, _, err, _, lead, _ = _run(a, b, x, 0, method)
     with np.errstate(over="ignore"):
