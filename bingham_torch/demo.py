@@ -14,7 +14,6 @@ Writes ``report.md`` and PNG figures to the output folder.
 """
 import math
 import os
-import sys
 import time
 
 import numpy as np
@@ -24,27 +23,10 @@ from bingham import grassmann
 from bingham.stats import matrix_bingham
 
 from . import nn as bnn
+from ._progress import Progress
 
 ROUTERS = ("softmax top-2 + aux loss", "softmax top-2, aux-loss-free",
            "eigenbasis top-2", "Bingham top-2", "uncertain Bingham top-2")
-
-
-class _Progress:
-    """A one-line text progress bar on stderr."""
-
-    def __init__(self, total, label):
-        self.total, self.label, self.done = total, label, 0
-        self.t0 = time.time()
-
-    def step(self, note=""):
-        self.done += 1
-        frac = self.done / self.total
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} "
-                         f"{time.time() - self.t0:5.0f}s {note:<40}")
-        if self.done == self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def make_task(d, clusters, concentration, seed):
@@ -219,7 +201,7 @@ def run(outdir="demo-output", *, long=False, seeds=None, steps=None,
     t0 = time.time()
     results = {n: [] for n in ROUTERS}
     trained = None
-    prog = _Progress(len(ROUTERS) * cfg["seeds"], "training")
+    prog = Progress(len(ROUTERS) * cfg["seeds"], "training", every=0.0)
     for seed in range(cfg["seeds"]):
         task = make_task(cfg["d"], cfg["clusters"], cfg["concentration"],
                          1000 + seed)

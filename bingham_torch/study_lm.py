@@ -49,6 +49,7 @@ import numpy as np
 import torch
 
 from . import diagnostics
+from ._progress import Progress
 from .integrations import transformers as hf
 
 ROUTERS = ("softmax+aux", "softmax+bias", "eigenbasis", "bingham",
@@ -305,23 +306,6 @@ def probe_layer(model, valid, cfg):
 
 
 # -- the study -----------------------------------------------------------
-class _Progress:
-    def __init__(self, total):
-        self.total, self.done, self.t0 = total, 0, time.time()
-
-    def step(self):
-        self.done += 1
-        if self.done % 10 and self.done != self.total:
-            return
-        frac = self.done / self.total
-        bar = "#" * int(30 * frac)
-        eta = (time.time() - self.t0) * (1 - frac) / max(frac, 1e-9)
-        print(f"\r[{bar:<30}] {self.done}/{self.total} steps, "
-              f"~{eta:.0f}s left", end="", file=sys.stderr, flush=True)
-        if self.done == self.total:
-            print(file=sys.stderr)
-
-
 def run(outdir="study-lm-output", *, long=False, seeds=None, steps=None,
         device="cpu", config=None, routers=ROUTERS):
     """Run the study; returns the path of ``report.md``."""
@@ -341,7 +325,8 @@ def run(outdir="study-lm-output", *, long=False, seeds=None, steps=None,
     t0 = time.time()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     train_data, valid_data, info = corpus(cfg["corpus_bytes"])
-    progress = _Progress(cfg["steps"] * cfg["seeds"] * len(routers))
+    progress = Progress(cfg["steps"] * cfg["seeds"] * len(routers),
+                        "training")
     results = {r: [] for r in routers}
     for seed in range(cfg["seeds"]):
         for router in routers:
