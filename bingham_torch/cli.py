@@ -6,27 +6,28 @@ import argparse
 import sys
 
 
+def _study_options(parser, out, long_help):
+    """The options every study takes: output folder and budget."""
+    parser.add_argument("--out", default=out,
+                        help=f"output folder (default: {out})")
+    parser.add_argument("--long", action="store_true", help=long_help)
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="bingham", description="Matrix Bingham distributions: demos.")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="synthetic routing study: trains MoEs "
                           "with each router, writes a report and figures")
-    demo.add_argument("--out", default="demo-output",
-                      help="output folder (default: demo-output)")
-    demo.add_argument("--long", action="store_true",
-                      help="larger data, more seeds and steps (minutes)")
-    demo.add_argument("--seeds", type=int, default=None)
-    demo.add_argument("--steps", type=int, default=None)
+    _study_options(demo, "demo-output",
+                   "larger data, more seeds and steps (minutes)")
     study = sub.add_parser("study", help="studies on real data: 'lm' trains "
                            "small MoE language models with each router")
     study.add_argument("which", choices=["lm"])
-    study.add_argument("--out", default="study-lm-output",
-                       help="output folder (default: study-lm-output)")
-    study.add_argument("--long", action="store_true",
-                       help="a larger model, corpus and budget")
-    study.add_argument("--seeds", type=int, default=None)
-    study.add_argument("--steps", type=int, default=None)
+    _study_options(study, "study-lm-output",
+                   "a larger model, corpus and budget")
     study.add_argument("--device", default="cpu")
     norm = sub.add_parser("normalizer", help="concentration sweep of the "
                           "log-normalizer (core only)")
