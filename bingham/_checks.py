@@ -6,6 +6,10 @@ import numbers
 
 import numpy as np
 
+# the largest count or dimension accepted: beyond it an integer has no exact
+# float64 or int64 form (and no array could hold it)
+COUNT_MAX = 2 ** 62
+
 
 def _is_bool(v):
     return isinstance(v, (bool, np.bool_))
@@ -31,6 +35,11 @@ def integer(v, name, lo=None, hi=None):
     if (lo is not None and i < lo) or (hi is not None and i > hi):
         raise ValueError(f"{name} must be an integer{domain}, got {i}")
     return i
+
+
+def count(v, name, lo=1):
+    """A count or dimension: an integer in ``[lo, COUNT_MAX]``."""
+    return integer(v, name, lo=lo, hi=COUNT_MAX)
 
 
 def _int_domain(lo, hi):

@@ -53,17 +53,6 @@ def _as_spectra(eigenvalues):
     return spectra, False
 
 
-def _check_int(v, name, lo=1):
-    # counts beyond 2^62 have no exact float or int64 form
-    return _checks.integer(v, name, lo=lo, hi=2 ** 62)
-
-
-def _reals(v, name):
-    """A real array (NaN allowed) or ``TypeError``/``ValueError`` naming
-    ``name``."""
-    return _sp._real_array(v, name)
-
-
 def _check_tau(tau):
     return _checks.real(tau, "tau", lo=0.0, lo_open=True)
 
@@ -127,7 +116,7 @@ def logit_intervals(eigenvalues, k, p, *, tau=1.0, normalizer=True,
     k, p = _sp._check_k_p(k, p, 0)
     tau = _check_tau(tau)
     E = len(spectra)
-    beta = np.zeros(E) if log_prior is None else _reals(log_prior,
+    beta = np.zeros(E) if log_prior is None else _sp._real_array(log_prior,
                                                         "log_prior")
     if beta.shape != (E,):
         raise ValueError(f"log_prior must have shape ({E},), got {beta.shape}")
@@ -166,10 +155,10 @@ def logit_spread(eigenvalues, k, p, *, tau=1.0, normalizer=True,
 
 
 def _check_R_E(R, E):
-    R = _reals(R, "R")
+    R = _sp._real_array(R, "R")
     if np.any(R < 0):
         raise ValueError("R must be >= 0")
-    E = _check_int(E, "E")
+    E = _checks.count(E, "E")
     return R, E
 
 
@@ -235,7 +224,7 @@ def topk_mass_ceiling(R, E, top_k):
     Domain: ``R >= 0`` real, integers ``1 <= top_k <= E <= 2^62``.
     """
     R, E = _check_R_E(R, E)
-    top_k = _check_int(top_k, "top_k")
+    top_k = _checks.count(top_k, "top_k")
     if top_k > E:
         raise ValueError(f"top_k must be <= E={E}, got {top_k}")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -250,10 +239,10 @@ def top1_mass_floor(margin, E):
     Domain: real ``margin >= 0`` (array; NaN gives NaN), ``E`` an integer in
     ``[1, 2^62]``.
     """
-    margin = _reals(margin, "margin")
+    margin = _sp._real_array(margin, "margin")
     if np.any(margin < 0):
         raise ValueError("margin must be >= 0")
-    E = _check_int(E, "E")
+    E = _checks.count(E, "E")
     return (1.0 / (1.0 + (E - 1) * np.exp(-margin)))[()]
 
 
@@ -269,11 +258,11 @@ def collapse_probability_bound(g_min, E, N):
     Domain: real ``g_min`` in ``[0, 1]`` (array), integers ``E`` in ``[1,
     2^62]`` and ``N`` in ``[0, 2^62]`` (``N = 0``: probability 1).
     """
-    g = _reals(g_min, "g_min")
+    g = _sp._real_array(g_min, "g_min")
     if np.any((g < 0) | (g > 1)):
         raise ValueError("g_min must lie in [0, 1]")
-    E = _check_int(E, "E")
-    N = _check_int(N, "N", lo=0)
+    E = _checks.count(E, "E")
+    N = _checks.count(N, "N", lo=0)
     if N == 0:
         # no token: every expert is empty
         return np.ones_like(g)[()]
@@ -291,8 +280,8 @@ def load_deficit_probability(N, deficit):
 
     Domain: an integer ``N >= 1``, real ``deficit >= 0``.
     """
-    N = _check_int(N, "N")
-    d = _reals(deficit, "deficit")
+    N = _checks.count(N, "N")
+    d = _sp._real_array(deficit, "deficit")
     if np.any(d < 0):
         raise ValueError("deficit must be >= 0")
     return np.minimum(1.0, np.exp(-2.0 * d * d / N))[()]
@@ -316,7 +305,7 @@ def bingham_entropy_bounds(eigenvalues, k, p, tau=1.0):
     <= k <= p``, ``tau > 0`` finite (where ``tau * eigenvalues`` overflows
     the lower bound is the trivial ``-inf``).
     """
-    ev = _reals(eigenvalues, "eigenvalues").reshape(-1)
+    ev = _sp._real_array(eigenvalues, "eigenvalues").reshape(-1)
     if np.any(ev < 0) or not np.all(np.isfinite(ev)):
         raise ValueError("eigenvalues must be finite and >= 0")
     k, p = _sp._check_k_p(k, p, ev.size)

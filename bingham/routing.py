@@ -20,6 +20,7 @@ bounded for millions of tokens.
 """
 import numpy as np
 
+from . import _checks
 from . import bounds as _bounds
 from . import grassmann as _gr
 from . import special as _sp
@@ -171,10 +172,10 @@ class BinghamGating:
         (largest minus smallest logit), ``margin`` (largest minus second
         largest logit), ``min_gate`` and, with ``return_gates``, ``gates``.
         """
-        top_k = _bounds._check_int(top_k, "top_k")
+        top_k = _checks.count(top_k, "top_k")
         if top_k > self.E:
             raise ValueError(f"top_k must be <= E={self.E}, got {top_k}")
-        chunk = _bounds._check_int(chunk, "chunk")
+        chunk = _checks.count(chunk, "chunk")
         X = self._check_tokens(X)
         lead = X.shape[:-2]
         Xf = X.reshape((-1,) + X.shape[-2:])
@@ -245,7 +246,7 @@ class BinghamGating:
                 "topk_mass_ceiling": float(
                     _bounds.topk_mass_ceiling(R, self.E, top_k))}
         if n_tokens is not None:
-            n_tokens = _bounds._check_int(n_tokens, "n_tokens", lo=0)
+            n_tokens = _checks.count(n_tokens, "n_tokens", lo=0)
             cert["collapse_probability"] = float(
                 _bounds.collapse_probability_bound(g, self.E, n_tokens))
         return cert

@@ -433,7 +433,7 @@ def _bingham_args(eigenvalues, k, p):
 
 
 def _check_k_p(k, p, r):
-    p = _checks.integer(p, "p", lo=1, hi=2 ** 62)
+    p = _checks.count(p, "p")
     k = _checks.integer(k, "k")
     if not 1 <= k <= p:
         raise ValueError(f"k must satisfy 1 <= k <= p={p}, got {k}")

@@ -110,10 +110,6 @@ class Float32Module(nn.Module):
         return super()._apply(fn, recurse)
 
 
-# a tensor dimension must fit int64
-_DIM_MAX = 2 ** 62
-
-
 def _inverse_softplus(c, name):
     """``softplus^-1(c)`` for ``0 < c <= float32 max`` (the parameter it
     initialises is float32) without overflow (``c + log(1 - e^-c)``)."""
@@ -179,7 +175,7 @@ class Router(Float32Module):
         self.renormalize = bool(renormalize)
         self.route_scale = _checks.real(route_scale, "route_scale", lo=0.0,
                                         lo_open=True)
-        n_experts = _checks.integer(n_experts, "n_experts", lo=1, hi=_DIM_MAX)
+        n_experts = _checks.count(n_experts, "n_experts")
         if top_k is not None:
             top_k = _checks.integer(top_k, "top_k", lo=1, hi=n_experts)
         bias_update_rate = _checks.real(bias_update_rate, "bias_update_rate",
@@ -357,7 +353,7 @@ class BinghamRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
+        d_model = _checks.count(d_model, "d_model")
         c0 = _inverse_softplus(init_concentration, "init_concentration")
         tau = _checks.real(tau, "tau", lo=0.0, lo_open=True)
         rank = _checks.integer(rank, "rank", lo=1, hi=d_model)
@@ -569,7 +565,7 @@ class EigenbasisRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
+        d_model = _checks.count(d_model, "d_model")
         n_basis = _checks.integer(n_basis, "n_basis", lo=1, hi=d_model)
         self.d_model, self.n_basis = d_model, n_basis
         self.basis_raw = nn.Parameter(torch.randn((d_model, n_basis),
@@ -608,7 +604,7 @@ class SoftmaxTopKRouter(Router):
                          distributed=distributed,
                          process_group=process_group,
                          renormalize=renormalize, route_scale=route_scale)
-        self.d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
+        self.d_model = _checks.count(d_model, "d_model")
         self.gate = nn.Linear(self.d_model, self.n_experts, bias=bias)
 
     def _reset_own(self):
@@ -666,9 +662,9 @@ class MoELayer(nn.Module):
     def __init__(self, d_model, d_hidden, n_experts, router, *,
                  capacity_factor=None, generator=None):
         super().__init__()
-        d_model = _checks.integer(d_model, "d_model", lo=1, hi=_DIM_MAX)
-        d_hidden = _checks.integer(d_hidden, "d_hidden", lo=1, hi=_DIM_MAX)
-        n_experts = _checks.integer(n_experts, "n_experts", lo=1, hi=_DIM_MAX)
+        d_model = _checks.count(d_model, "d_model")
+        d_hidden = _checks.count(d_hidden, "d_hidden")
+        n_experts = _checks.count(n_experts, "n_experts")
         if router.n_experts != n_experts:
             raise ValueError("router.n_experts must equal n_experts")
         if getattr(router, "d_model", d_model) != d_model:
