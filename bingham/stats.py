@@ -34,21 +34,17 @@ def _validated_frames(X, p, k, name="X"):
     return X
 
 
-def _rounding_bound(logF, quad, err):
-    return err + 4.0 * np.finfo(float).eps * (np.abs(logF) + np.abs(quad))
-
-
 def _lost(value, logF, quad, err):
-    """Where ``log F`` and the quadratic term cancel so far that the
-    rounding of their difference exceeds 1e-8 of the result."""
-    return _rounding_bound(logF, quad, err) > \
-        1e-8 * np.maximum(1.0, np.abs(value))
+    """``(lost, bound)``: where ``log F`` and the quadratic term cancel so
+    far that the rounding of their difference (``bound``) exceeds 1e-8 of
+    the result."""
+    bound = err + 4.0 * np.finfo(float).eps * (np.abs(logF) + np.abs(quad))
+    return bound > 1e-8 * np.maximum(1.0, np.abs(value)), bound
 
 
 def _cancellation_check(what, value, logF, quad, err):
     """Warn where :func:`_lost`."""
-    bound = _rounding_bound(logF, quad, err)
-    lost = _lost(value, logF, quad, err)
+    lost, bound = _lost(value, logF, quad, err)
     if np.any(lost):
         warnings.warn(
             f"matrix_bingham.{what}: log F ({logF:.6g}) and the quadratic "
@@ -136,6 +132,7 @@ class matrix_bingham_frozen:
         self.p = p
         self.k = k
         self._logF = None
+        self._shifted_logF = None
         self._grad = None
         self._plan = None
         self.sampler_info = {}
@@ -204,7 +201,7 @@ class matrix_bingham_frozen:
         logF, err = self.log_normalizer(return_error=True)
         quad = float(np.dot(self.eigenvalues, g))
         value = logF - quad
-        if _lost(value, logF, quad, err) and self._shift() > 0:
+        if _lost(value, logF, quad, err)[0] and self._shift() > 0:
             # both terms move by c k under A -> A - c I; with c the largest
             # eigenvalue they stay of the size of the result
             full, (logF, err) = self._shifted()
@@ -226,9 +223,12 @@ class matrix_bingham_frozen:
         c = self._shift()
         full = np.concatenate([self.eigenvalues - c,
                                np.full(self.p - self.r, -c)])
-        v, e = _sp.log_normalizer_eigvals(full, self.k, self.p,
-                                          return_error=True)
-        return full, (float(v), float(e))
+        if self._shifted_logF is None:
+            # computed once: logpdf may be called many times
+            v, e = _sp.log_normalizer_eigvals(full, self.k, self.p,
+                                              return_error=True)
+            self._shifted_logF = (float(v), float(e))
+        return full, self._shifted_logF
 
     def mode(self):
         """A frame ``(p, k)`` maximizing the density: eigenvectors of the k
@@ -268,7 +268,7 @@ class matrix_bingham_frozen:
         quad = np.einsum("r,...rk->...", self.eigenvalues, P * P)
         logF, err = self.log_normalizer(return_error=True)
         value = quad - logF
-        if np.any(_lost(value, logF, quad, err)) and self._shift() > 0:
+        if np.any(_lost(value, logF, quad, err)[0]) and self._shift() > 0:
             # the density is invariant under A -> A - c I: the trace term
             # becomes sum (l_i - c) |P_i|^2 - c |X - V V^T X|^2, the last
             # norm formed directly (k - sum |P_i|^2 would round to eps k)
