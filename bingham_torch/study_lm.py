@@ -59,7 +59,7 @@ BINGHAM_ROUTERS = ("bingham", "uncertain")
 DEFAULT = dict(hidden=64, layers=2, heads=4, experts=8, top_k=2,
                intermediate=128, seq=128, batch=16, steps=200, lr=3e-3,
                aux_coef=0.01, bias_rate=1e-3, kl_coef=1e-3, eval_windows=48,
-               corpus_bytes=4_000_000, seeds=3)
+               corpus_bytes=4_000_000, seeds=3, device="cpu")
 LONG = dict(DEFAULT, hidden=128, layers=4, intermediate=256, steps=300,
             eval_windows=96, corpus_bytes=8_000_000)
 TEMPERATURES = np.geomspace(0.1, 10.0, 9)
@@ -97,8 +97,11 @@ def corpus(max_bytes=DEFAULT["corpus_bytes"]):
             "license": "Python Software Foundation License",
             "files": len(parts[0]) + len(parts[1]),
             "train_bytes": len(train), "valid_bytes": len(valid)}
-    as_tensor = lambda b: torch.frombuffer(bytearray(b), dtype=torch.uint8)
-    return as_tensor(train), as_tensor(valid), info
+    return _bytes_tensor(train), _bytes_tensor(valid), info
+
+
+def _bytes_tensor(data):
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8)
 
 
 def windows(data, n, seq, generator):
@@ -131,7 +134,7 @@ def build_model(router, cfg, seed):
         hf.swap_routers(model, "softmax", bias_update_rate=cfg["bias_rate"])
     elif router != "softmax+aux":
         hf.swap_routers(model, router)
-    return model.to(cfg.get("device", "cpu"))
+    return model.to(cfg["device"])
 
 
 def gates_of(model):
@@ -155,7 +158,7 @@ def train(model, router, data, cfg, seed, progress=None):
     model.train()
     for step in range(steps):
         ids = windows(data, cfg["batch"], cfg["seq"], gen).to(
-            cfg.get("device", "cpu"))
+            cfg["device"])
         out = model(input_ids=ids, labels=ids)
         loss = out.loss
         if router == "uncertain":
@@ -219,7 +222,7 @@ def evaluate(model, valid, cfg, seed=0):
     model.eval()
     gen = torch.Generator().manual_seed(777 + seed)
     ids = windows(valid, cfg["eval_windows"], cfg["seq"], gen).to(
-        cfg.get("device", "cpu"))
+        cfg["device"])
     rec = _Recorder(model, cfg["top_k"])
     try:
         total = 0.0
@@ -296,7 +299,7 @@ def probe_layer(model, valid, cfg):
     functional alignment and mean subspace overlap of the experts."""
     gen = torch.Generator().manual_seed(4242)
     ids = windows(valid, 2, min(cfg["seq"], 32), gen).to(
-        cfg.get("device", "cpu"))
+        cfg["device"])
     model.eval()
     rep = diagnostics.probe(model, ids, layer=0, r=4, subspace_dim=2)
     E = rep.alignment.shape[0]
@@ -323,7 +326,6 @@ def run(outdir="study-lm-output", *, long=False, seeds=None, steps=None,
                          f"{device!r}") from None
     os.makedirs(outdir, exist_ok=True)
     t0 = time.time()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     train_data, valid_data, info = corpus(cfg["corpus_bytes"])
     progress = Progress(cfg["steps"] * cfg["seeds"] * len(routers),
                         "training")
