@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from bingham import _sampling
+from bingham import _sampling, _sampling_proposals
 from bingham import grassmann as gr
 from bingham import special
 from bingham.stats import matrix_bingham, _fit_concentrations
@@ -77,7 +77,7 @@ def run(args, row):
         else:
             # too slow to run: its time is the per-proposal cost over its
             # acceptance (computed from the log-normalizer)
-            t_prop = best_time(lambda: _sampling._draw_macg(
+            t_prop = best_time(lambda: _sampling_proposals.draw_macg(
                 macg, 200, np.random.default_rng(3)), repeat=2) / 200
             row(f"sample {label} (per draw; acceptance {acc:.2f})", t,
                 f"MACG envelope, estimated (acceptance {acc_macg:.1e})",

@@ -50,9 +50,15 @@ All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 """
+import functools
+
 import numpy as np
 
-from . import grassmann
+from . import _sampling_block
+from ._sampling_proposals import (bartlett, draw_gauss, draw_macg,
+                                  draw_wishart, haar_frame, log_densities,
+                                  orthonormal_signed, project_out, sample_kgm,
+                                  wishart_log_ratio)
 
 __all__ = ["Plan", "plan", "sample"]
 
@@ -61,6 +67,16 @@ def _multigammaln(a, k):
     # scipy is imported on first use: `import bingham` stays light
     from scipy import special as sps
     return sps.multigammaln(a, k) if k > 0 else 0.0
+
+
+@functools.lru_cache(maxsize=32)
+def _dp_gather(budget):
+    """``max(b - i, 0)`` for ``b, i`` in ``0 .. budget``: the gather index
+    of the bad-region bound's dynamic program."""
+    idx = np.arange(budget + 1)
+    out = np.maximum(idx[:, None] - idx[None, :], 0)
+    out.flags.writeable = False
+    return out
 
 
 def _optimal_b(mu, mult, p):
@@ -109,7 +125,7 @@ class Plan:
     """Precomputed envelope constants for one matrix Bingham."""
 
     def __init__(self, lam, V, p, k, method="auto", exclude=None,
-                 _memo=None, _dual=True):
+                 _memo=None, _dual=True, _block=True):
         lam = np.asarray(lam, float)
         order = np.argsort(-lam, kind="stable")
         self.lam = lam[order]
@@ -152,8 +168,10 @@ class Plan:
             self._plan_mixture()
             self._plan_wishart()
             self._plan_split(({}, 0) if _memo is None else _memo)
+            if _block:
+                _sampling_block.plan_block(self, _multigammaln, _sub_plan)
             if _dual:
-                self._plan_dual()
+                self._plan_dual(_block)
         elif method != "macg":
             raise ValueError(f"method must be 'auto' or 'macg', got {method!r}")
 
@@ -195,8 +213,10 @@ class Plan:
         # floor that no delta removes, docs/sampling.md section 7)
         for y0 in np.geomspace(0.1, max(32.3, 4.0 * gap), 64):
             log_m1 = base1 + 0.5 * y0
-            log_macg = base2 + self._bad_region_bound(y0, gap)
+            if log_m1 >= best[0]:
+                break               # log_m1 grows with y0: no better delta
             log_haar = float(np.sum(top)) + g_k * np.expm1(-y0)
+            log_macg = base2 + self._bad_region_bound(y0, gap, log_haar - base2)
             log_m2 = min(log_macg, log_haar)
             total = np.logaddexp(log_m1, log_m2)
             if total < best[0]:
@@ -207,7 +227,7 @@ class Plan:
             self.delta = best[1]
             self.log_M1, self.log_M2, self.bad = best[2], best[3], best[4]
 
-    def _bad_region_bound(self, y0, gap, n=160):
+    def _bad_region_bound(self, y0, gap, enough=np.inf, n=160):
         """Upper bound of ``sum_j log f(t_j)`` over frames with
         ``det(I - Z^T Z) < delta``, where ``t_j >= gap * zeta_j`` and
         ``zeta = eig(Z^T Z)``.  With ``y_j = -log(1 - zeta_j)`` the region is
@@ -215,7 +235,9 @@ class Plan:
         e^-y)} log f(t)`` is non-increasing, so rounding each ``y_j`` down to
         a grid of step ``h`` only raises the objective and keeps
         ``sum >= Y0 - k h``: a dynamic program over the grid bounds the
-        supremum from above."""
+        supremum from above.  The program is skipped (``inf`` returned)
+        when a lower bound of its result, every coordinate at the same
+        index, is already at least ``enough``."""
         k = self.k
         h = y0 / n
         grid = h * np.arange(n + 1)
@@ -224,15 +246,15 @@ class Plan:
         budget = n - k          # sum of grid indices must reach this
         if budget <= 0:
             return k * self.log_f_star
+        if k * psi[-(-budget // k)] >= enough:
+            return np.inf
         # best[j][b]: max sum of psi over j coordinates with index sum >= b
         best = np.full(budget + 1, -np.inf)
         best[0] = 0.0
-        idx = np.arange(budget + 1)
+        gather = _dp_gather(budget)
         for _ in range(k):
             # new[b] = max_i psi[i] + best[max(b - i, 0)]
-            cand = psi[:budget + 1][None, :] + best[np.maximum(
-                idx[:, None] - idx[None, :], 0)]
-            best = np.max(cand, axis=1)
+            best = np.max(psi[:budget + 1][None, :] + best[gather], axis=1)
         return float(best[budget])
 
     # -- isotropic concentration of rank > k: a Wishart in T-space ---------
@@ -312,7 +334,7 @@ class Plan:
                 memo[key] = Plan(self.lam[j:], self.V[:, j:], self.p, k - j,
                                  exclude=np.hstack([self.exclude,
                                                     self.V[:, :j]]),
-                                 _memo=(memo, key))
+                                 _memo=(memo, key), _block=False)
             sub = memo[key]
             log_mass = (float(np.sum(L)) + _multigammaln(0.5 * n, j)
                         - _multigammaln(0.5 * k, j) + log_c
@@ -325,7 +347,7 @@ class Plan:
                 self.s_c, self.sub = c, sub
 
     # -- more columns than directions left: sample the complement ---------
-    def _plan_dual(self):
+    def _plan_dual(self, block):
         """The complement of the frame, with ``-A``.
 
         The target depends on ``X`` only through ``X X^T = I - W W^T``
@@ -340,7 +362,7 @@ class Plan:
         if not 0 < n - k <= k:
             return
         dual = Plan(-self.lam, self.V, self.p, n - k, exclude=self.exclude,
-                    _dual=False)
+                    _dual=False, _block=block)
         log_mass = dual.log_envelope_mass + float(np.sum(self.lam))
         if log_mass < self.log_envelope_mass:
             self.method = "dual"
@@ -354,6 +376,8 @@ class Plan:
             return self.log_MD
         if self.method == "split":
             return self.log_MS
+        if self.method == "block":
+            return self.log_MB
         if self.method == "wishart":
             return self.log_MW
         if self.method == "mixture":
@@ -361,107 +385,17 @@ class Plan:
         return self.log_M2_full
 
 
-def plan(lam, V, p, k, method="auto", dual=True):
+def _sub_plan(lam, V, p, k):
+    """The block envelope's sub-plan (no block envelope inside it)."""
+    return Plan(lam, V, p, k, _block=False)
+
+
+def plan(lam, V, p, k, method="auto", dual=True, block=True):
     """The sampling plan of ``etr(X^T A X)`` on V_k(R^p), ``A = V diag(lam)
     V^T``: ``method="auto"`` takes the envelope of smallest mass (the
-    complement's only with ``dual``), ``"macg"`` the MACG envelope alone."""
-    return Plan(lam, V, p, k, method, _dual=dual)
-
-
-def _sym_inv_sqrt(S):
-    w, v = np.linalg.eigh(S)
-    w = np.maximum(w, 1e-300)
-    return (v / np.sqrt(w)[..., None, :]) @ np.swapaxes(v, -1, -2)
-
-
-def _project_out(V, G):
-    """(I - V V^T) G for G (..., p, k)."""
-    if V.shape[1] == 0:        # nothing excluded: no full-size copy
-        return G
-    return G - V @ (V.T @ G)
-
-
-def _draw_macg(pl, n, rng):
-    p, k = pl.p, pl.k
-    G = _project_out(pl.exclude, rng.standard_normal((n, p, k)))
-    s_top = 1.0 / np.sqrt(1.0 + 2.0 * pl.mu_top / pl.b)
-    if pl.m > 0:
-        s_zero = 1.0 / np.sqrt(1.0 + 2.0 * pl.mu_zero / pl.b)
-        VtG = pl.V.T @ G
-        Y = s_zero * G + pl.V @ ((s_top - s_zero)[:, None] * VtG)
-    else:
-        Y = pl.V @ (s_top[:, None] * (pl.V.T @ G))
-    return Y @ _sym_inv_sqrt(np.swapaxes(Y, -1, -2) @ Y)
-
-
-def _draw_gauss(pl, n, rng):
-    """Principal-angle Gaussian proposals; returns frames and a validity
-    mask (``||Z|| < 1``)."""
-    p, k, r = pl.p, pl.k, pl.r
-    top = pl.top
-    U = pl.V[:, :k]
-    R = pl.V[:, k:]
-    c_given = pl.lam[k:]
-    Zr = rng.standard_normal((n, r - k, k)) / np.sqrt(
-        2.0 * (top[None, None, :] - c_given[None, :, None]))
-    X = R @ Zr
-    ZtZ = np.swapaxes(Zr, -1, -2) @ Zr
-    if pl.m > 0:
-        G = rng.standard_normal((n, p, k)) / np.sqrt(2.0 * top)
-        G = _project_out(pl.Vx, G)
-        X = X + G
-        ZtZ = ZtZ + np.swapaxes(G, -1, -2) @ G
-    w, v = np.linalg.eigh(np.eye(k) - ZtZ)
-    valid = w[:, 0] > 0.0
-    w = np.maximum(w, 0.0)
-    root = (v * np.sqrt(w)[..., None, :]) @ np.swapaxes(v, -1, -2)
-    X = X + U @ root
-    # Haar rotation on the right (the target is right-invariant)
-    return X @ _haar_frame(rng, n, k, k), valid
-
-
-def _draw_wishart(pl, n, rng):
-    """Proposals of the Wishart envelope: frames and the log acceptance
-    ratio ``alpha log det(I - T)`` (``-inf`` when ``T`` is not below I)."""
-    k, p, r = pl.k, pl.p, pl.w_r
-    dof = pl.n - r
-    T = _bartlett(rng, n, dof, k) / (2.0 * pl.w_rate)
-    w, v = np.linalg.eigh(T)
-    ok = w[:, -1] < 1.0
-    w = np.clip(w, 0.0, 1.0)
-    with np.errstate(divide="ignore"):
-        log_ratio = np.where(ok, _wishart_log_ratio(
-            pl, np.sum(np.log1p(-w), -1), np.trace(T, axis1=-2, axis2=-1)),
-            -np.inf)
-    vt = np.swapaxes(v, -1, -2)
-    root_t = (v * np.sqrt(w)[:, None, :]) @ vt
-    root_s = (v * np.sqrt(1.0 - w)[:, None, :]) @ vt
-    U = pl.V[:, :r]
-    # Haar frames inside span U and inside its complement
-    HW = _haar_frame(rng, n, r, k)
-    G = _project_out(np.hstack([U, pl.exclude]),
-                     rng.standard_normal((n, p, k)))
-    HZ = _orthonormal_signed(G)          # Haar in the complement
-    X = U @ (HW @ root_s) + HZ @ root_t
-    return X, log_ratio
-
-
-def _wishart_log_ratio(pl, logdet_s, trace_t):
-    """``alpha (log det(I - T) - tangent)`` of the Wishart envelope (<= 0),
-    from ``log det(I - T)`` and ``tr T``."""
-    u = pl.w_u
-    return pl.w_alpha * (logdet_s - pl.k * np.log(u)
-                         + (trace_t - pl.k * (1.0 - u)) / u)
-
-
-def _bartlett(rng, n, dof, d):
-    """``n`` draws of the Wishart ``W_d(dof, I)`` (Bartlett)."""
-    L = np.zeros((n, d, d))
-    idx = np.tril_indices(d, -1)
-    L[:, idx[0], idx[1]] = rng.standard_normal((n, idx[0].size))
-    L[:, np.arange(d), np.arange(d)] = np.sqrt(
-        rng.chisquare(dof - np.arange(d), size=(n, d)))
-    return L @ np.swapaxes(L, -1, -2)
+    complement's only with ``dual``, the block envelope only with
+    ``block``), ``"macg"`` the MACG envelope alone."""
+    return Plan(lam, V, p, k, method, _dual=dual, _block=block)
 
 
 def _draw_split(pl, n, rng):
@@ -471,7 +405,7 @@ def _draw_split(pl, n, rng):
     j, k, p = pl.s_j, pl.k, pl.p
     U = pl.V[:, :j]
     scale = 1.0 / np.sqrt(2.0 * pl.s_rate)
-    T = scale[:, None] * _bartlett(rng, n, pl.n - k, j) * scale[None, :]
+    T = scale[:, None] * bartlett(rng, n, pl.n - k, j) * scale[None, :]
     t, E = np.linalg.eigh(T)
     ok = t[:, -1] < 1.0
     t = np.clip(t, 0.0, 1.0)
@@ -480,10 +414,10 @@ def _draw_split(pl, n, rng):
     tangent = np.sum(np.log(u)) - np.sum(
         (np.diagonal(T, axis1=-2, axis2=-1) - (1.0 - u)) / u, -1)
     Y, sub_info = sample(pl.sub, n, rng)              # (n, p, k - j)
-    G = _project_out(np.hstack([pl.exclude, U]),
+    G = project_out(np.hstack([pl.exclude, U]),
                      rng.standard_normal((n, p, j)))
     G = G - Y @ (np.swapaxes(Y, -1, -2) @ G)
-    Y2 = _orthonormal_signed(G)
+    Y2 = orthonormal_signed(G)
     P2 = pl.V.T @ Y2                                  # (n, r, j)
     quad = np.einsum("l,nlj->nj", pl.lam, P2 ** 2)   # y2_i^T A y2_i
     # y2^T A y2 <= c exactly (y2 is orthogonal to U); rounding may not
@@ -502,7 +436,7 @@ def _draw_split(pl, n, rng):
     if np.any(ok & (np.max(dev, axis=(-1, -2)) > 1e-8)):
         raise RuntimeError("matrix Bingham sampler: inconsistent split "
                            "proposal; please report this")
-    return X @ _haar_frame(rng, n, k, k), log_ratio, sub_info
+    return X @ haar_frame(rng, n, k, k), log_ratio, sub_info
 
 
 def _sample_dual(pl, n, rng):
@@ -514,75 +448,9 @@ def _sample_dual(pl, n, rng):
     # Haar rotation makes the frame Haar in it.  p < 2 k + dim(exclude)
     E = np.broadcast_to(pl.exclude, (n,) + pl.exclude.shape)
     Q = np.linalg.qr(np.concatenate([E, W], axis=-1), mode="complete")[0]
-    X = Q[..., pl.p - pl.k:] @ _haar_frame(rng, n, pl.k, pl.k)
+    X = Q[..., pl.p - pl.k:] @ haar_frame(rng, n, pl.k, pl.k)
     info = dict(info, method="dual", dual=info["method"])
     return X, info
-
-
-def _haar_frame(rng, n, d, k):
-    """``n`` Haar frames of V_k(R^d) (QR of Gaussians, signs fixed)."""
-    return _orthonormal_signed(rng.standard_normal((n, d, k)))
-
-
-def _orthonormal_signed(G):
-    """Q of the QR factorization with ``diag(R) > 0``: for a Gaussian ``G``
-    whose law is rotation invariant this Q is exactly Haar (without the sign
-    fix it is not; Mezzadri 2007)."""
-    return grassmann.orthonormalize(G)
-
-
-def _log_densities(pl, X):
-    """log target (unnormalized), log q1, log q2 (both w.r.t. Haar)."""
-    k, p = pl.k, pl.n
-    P = pl.V.T @ X                                   # (n, r, k)
-    lam = pl.lam
-    quad = np.swapaxes(P, -1, -2) @ (lam[:, None] * P)   # X^T A X
-    log_t = np.trace(quad, axis1=-2, axis2=-1)
-    T = pl.l1 * np.eye(k) - quad                      # X^T Abar X
-    S = np.eye(k) + (2.0 / pl.b) * T
-    sign, logdet = np.linalg.slogdet(S)
-    log_q2 = pl.half_logdet_omega_k - 0.5 * p * logdet
-    if pl.method != "mixture":
-        return log_t, None, log_q2
-    if pl.bad == "haar":
-        log_q2 = np.zeros_like(log_t)
-    W = P[:, :k, :]                                   # U^T X
-    sgn, logdetW = np.linalg.slogdet(W)
-    WtW = np.swapaxes(W, -1, -2) @ W
-    # Zhat = Z (W^T W)^-1/2 W^T; its Gram is R^T (I - W^T W) R
-    Rm = _sym_inv_sqrt(WtW) @ np.swapaxes(W, -1, -2)
-    ZtZ = np.eye(k) - WtW
-    G = np.swapaxes(Rm, -1, -2) @ ZtZ @ Rm             # Zhat^T Zhat
-    expo = np.einsum("j,njj->n", pl.top, G)
-    if pl.r > k:
-        Zr = P[:, k:, :] @ Rm                          # rows of given rest
-        expo = expo - np.einsum("i,nij->n", pl.lam[k:], Zr ** 2)
-    log_q1 = pl.log_c1 - expo + logdetW
-    log_q1 = np.where(sgn == 0, -np.inf, log_q1)
-    return log_t, log_q1, log_q2
-
-
-def _sample_kgm(pl, n, rng):
-    """k = 1 with the MACG (ACG) envelope: the compiled reduced sampler."""
-    from ._kernels import kgm
-    coef = np.empty((n, pl.r))
-    rest = np.empty(n)
-    proposals, worst = kgm.kgm_reduced(
-        rng, n, pl.mu_top, pl.mu_zero if pl.m else 0.0, pl.m, pl.b,
-        float(pl.n), coef, rest)
-    if worst > 1e-8:
-        raise RuntimeError(f"matrix Bingham sampler: envelope bound violated "
-                           f"(log ratio {worst:.3e}); please report this")
-    X = coef @ pl.V.T                                  # (n, p)
-    if pl.m:
-        # a uniform direction in the complement of span V, scaled
-        G = _project_out(pl.Vx, rng.standard_normal((n, pl.p)).T).T
-        G /= np.linalg.norm(G, axis=1, keepdims=True)
-        X += rest[:, None] * G
-    info = {"method": "macg", "proposals": int(proposals),
-            "acceptance": n / proposals if proposals else 1.0,
-            "max_log_ratio": float(worst), "b": pl.b, "delta": None}
-    return X[:, :, None], info
 
 
 def sample(pl, size, rng, max_proposals=None):
@@ -597,7 +465,7 @@ def sample(pl, size, rng, max_proposals=None):
     if pl.method == "dual":
         return _sample_dual(pl, n_want, rng)
     if k == 1 and pl.method == "macg" and n_want > 0:
-        return _sample_kgm(pl, n_want, rng)
+        return sample_kgm(pl, n_want, rng)
     out = np.empty((n_want, p, k))
     got = 0
     proposals = 0
@@ -615,29 +483,34 @@ def sample(pl, size, rng, max_proposals=None):
         batch = int(min(max(16, 1.2 * (n_want - got) / est), cap))
         if pl.method == "mixture":
             n1 = rng.binomial(batch, w1)
-            X1, valid = _draw_gauss(pl, n1, rng)
-            X2 = (_draw_macg(pl, batch - n1, rng) if pl.bad == "macg" else
-                  _orthonormal_signed(_project_out(
+            X1, valid = draw_gauss(pl, n1, rng)
+            X2 = (draw_macg(pl, batch - n1, rng) if pl.bad == "macg" else
+                  orthonormal_signed(project_out(
                       pl.exclude, rng.standard_normal((batch - n1, p, k)))))
             # shuffled, so that truncating to the draws still wanted does
             # not favour either component
             perm = rng.permutation(batch)
             X = np.concatenate([X1, X2])[perm]
             valid = np.concatenate([valid, np.ones(batch - n1, bool)])[perm]
-            log_t, log_q1, log_q2 = _log_densities(pl, X)
+            log_t, log_q1, log_q2 = log_densities(pl, X)
             log_env = np.logaddexp(pl.log_M1 + log_q1, pl.log_M2 + log_q2)
         elif pl.method == "split":
             X, log_ratio, sub_info = _draw_split(pl, batch, rng)
             sub_drawn += batch
             sub_cost += batch / sub_info["acceptance"]
+        elif pl.method == "block":
+            X, log_ratio, sub_info = _sampling_block.draw_block(
+                pl, batch, rng, sample)
+            sub_drawn += batch
+            sub_cost += batch / sub_info["acceptance"]
         elif pl.method == "wishart":
-            X, log_ratio = _draw_wishart(pl, batch, rng)
+            X, log_ratio = draw_wishart(pl, batch, rng)
             # end-to-end check from the frames themselves: target over
             # envelope equals det(I - T)^alpha with T recomputed from X
             S = np.swapaxes(pl.V[:, :pl.w_r].T @ X, -1, -2) \
                 @ (pl.V[:, :pl.w_r].T @ X)
             sign, logdet = np.linalg.slogdet(S)
-            expect = _wishart_log_ratio(
+            expect = wishart_log_ratio(
                 pl, logdet, pl.k - np.trace(S, axis1=-2, axis2=-1))
             check = np.where(np.isfinite(log_ratio),
                              np.abs(expect - log_ratio), 0.0)
@@ -645,11 +518,11 @@ def sample(pl, size, rng, max_proposals=None):
                 raise RuntimeError("matrix Bingham sampler: inconsistent "
                                    "Wishart proposal; please report this")
         else:
-            X = _draw_macg(pl, batch, rng)
+            X = draw_macg(pl, batch, rng)
             valid = np.ones(batch, bool)
-            log_t, _, log_q2 = _log_densities(pl, X)
+            log_t, _, log_q2 = log_densities(pl, X)
             log_env = pl.log_M2_full + log_q2
-        if pl.method not in ("wishart", "split"):
+        if pl.method not in ("wishart", "split", "block"):
             log_ratio = np.where(valid, log_t - log_env, -np.inf)
         worst = max(worst, float(np.max(log_ratio)) if batch else -np.inf)
         if worst > 1e-8 * max(1.0, abs(log_mass)):

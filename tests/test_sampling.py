@@ -18,8 +18,8 @@ def dist(p, k, lam, seed=0):
                                                            rng=seed))
 
 
-def draw(d, n, rng, method="auto", dual=True):
-    pl = _sampling.plan(d.eigenvalues, d.frame, d.p, d.k, method, dual)
+def draw(d, n, rng, method="auto", dual=True, block=True):
+    pl = _sampling.plan(d.eigenvalues, d.frame, d.p, d.k, method, dual, block)
     X, info = _sampling.sample(pl, n, np.random.default_rng(rng))
     assert info["max_log_ratio"] <= 0.0           # the envelope bound
     return X, info, pl
@@ -123,7 +123,7 @@ def test_variance_of_the_sufficient_statistic_matches_the_hessian(p, k, lam):
 ])
 def test_the_two_envelopes_give_the_same_distribution(p, k, lam):
     d = dist(p, k, lam)
-    X1, i1, pl1 = draw(d, 6000, 3, "auto", dual=False)
+    X1, i1, pl1 = draw(d, 6000, 3, "auto", dual=False, block=False)
     X2, i2, pl2 = draw(d, 6000, 4, "macg")
     assert pl1.method == "mixture" and pl2.method == "macg"
     t1, t2 = overlaps(d, X1) @ d.eigenvalues, overlaps(d, X2) @ d.eigenvalues
@@ -222,7 +222,7 @@ def test_rvs_shapes_and_seeds():
     assert not np.array_equal(d.rvs(4, rng=11), d.rvs(4, rng=12))
     acc, method = d.expected_acceptance()
     assert 0 < acc <= 1 and method in ("macg", "mixture", "split", "wishart",
-                                       "dual")
+                                       "dual", "block")
     assert set(d.sampler_info) >= {"method", "proposals", "acceptance"}
 
 
@@ -275,7 +275,7 @@ def test_split_envelope_below_rank_k(p, k, lam):
     refused, e.g. diag(30, 0, 0, 0) with k = 2): acceptance against theory,
     and at high concentration near 1."""
     d = dist(p, k, lam)
-    X, info, pl = draw(d, 4000, 12, dual=False)
+    X, info, pl = draw(d, 4000, 12, dual=False, block=False)
     assert pl.method == "split"
     logF = special.log_normalizer_eigvals(d.eigenvalues, k, p)
     theory = np.exp(logF - pl.log_envelope_mass)
@@ -338,7 +338,7 @@ def test_complement_and_direct_envelopes_agree():
     # both usable at low concentration: Gr(3, 6) sampled directly and as
     # the complement (three columns each way)
     d = dist(6, 3, [-6.0, 3.0, -2.0])
-    X1, _, pl1 = draw(d, 6000, 17)
+    X1, _, pl1 = draw(d, 6000, 17, block=False)
     X2, _, pl2 = draw(d, 6000, 18, dual=False)
     assert pl1.method == "dual" and pl2.method != "dual"
     check_same_law(d, X1, X2, d.frame[:, :2])
@@ -358,7 +358,78 @@ def test_mixture_with_haar_on_the_bad_region(p, k, lam):
     split); now at least 0.5 (0.59, 0.95, 0.84), with the acceptance
     against theory and the moments against the gradient."""
     d = dist(p, k, lam)
-    X, info, pl = draw(d, 4000, 20)
+    X, info, pl = draw(d, 4000, 20, block=False)
     assert pl.method == "mixture" and pl.bad == "haar"
     check_acceptance(d, pl, info, at_least=0.5)
     check_moments(d, X)
+
+
+def _spread(seed, n, scale, low=0.0):
+    return list(scale * np.random.default_rng(seed).uniform(low, 1.0, n))
+
+
+@pytest.mark.parametrize("p, k, lam, zeros, at_least", [
+    # inputs of the sampler map's kind that no envelope sampled before the
+    # block envelope (2e-129, 1e-10, 3e-27, 3e-18 there)
+    (1024, 2, _spread(1, 16, 1e4), False, 0.5),
+    (128, 5, _spread(2, 16, 1e4, -1.0), False, 0.5),
+    (24, 6, _spread(3, 24, 300.0, -1.0), False, 0.5),
+    (24, 8, _spread(4, 16, 300.0), False, 0.3),
+    # the block holds the implicit zeros (every other eigenvalue negative)
+    (20, 2, [50.0, -40.0, -60.0], True, 0.5),
+    (5, 2, [30.0, -10.0, 4.0], True, 0.5),
+    (12, 4, [100.0, 50.0, -30.0, -60.0], True, 0.5),
+])
+def test_block_envelope(p, k, lam, zeros, at_least):
+    """Top-block envelope: the frame's part outside the top ``b``
+    eigenvectors is Gaussian given its part inside, whose marginal is
+    bounded by a matrix Bingham of phi(L) (Jensen's trace inequality).
+    Acceptance against theory and the level reached, moments against the
+    gradient of log F, orthonormal frames."""
+    d = dist(p, k, lam)
+    logF, err = special.log_normalizer_eigvals(d.eigenvalues, k, p,
+                                               return_error=True)
+    assert err < 1e-8 * max(1.0, abs(logF))
+    n = 4000
+    X, info, pl = draw(d, n, 21)
+    assert pl.method == "block" and pl.k_zeros == zeros
+    check_acceptance(d, pl, info, at_least=at_least)
+    check_moments(d, X)
+    np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
+                               np.broadcast_to(np.eye(k), (n, k, k)),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("p, k, lam", [
+    (6, 2, [3.0, 2.0, 1.0, 0.5, -2.0, -3.0]),     # b - k - 1 > 0: beta factor
+    (5, 2, [3.0, -2.0]),                          # zeros in the block
+])
+def test_block_and_macg_envelopes_agree(p, k, lam):
+    # low concentration: both usable, independent constructions; every
+    # block shape the planner may pick is checked
+    d = dist(p, k, lam)
+    base = _sampling.plan(d.eigenvalues, d.frame, p, k, block=False)
+    shapes = list(_sampling._sampling_block._candidates(base))
+    X2, _, _ = draw(d, 6000, 23, "macg")
+    for t, with_zeros in shapes:
+        pl = _sampling.plan(d.eigenvalues, d.frame, p, k, block=False)
+        pl.method, pl.log_M2_full = "macg", np.inf     # any block wins
+        _sampling._sampling_block.plan_block(
+            pl, _sampling._multigammaln, _sampling._sub_plan,
+            only=(t, with_zeros))
+        assert pl.method == "block" and pl.k_t == t
+        X1, info = _sampling.sample(pl, 6000, np.random.default_rng(22))
+        assert info["max_log_ratio"] <= 0.0
+        check_same_law(d, X1, X2, d.frame[:, :1])
+
+
+def test_variance_matches_the_hessian_under_the_block_envelope():
+    d = dist(64, 3, [100.0, 90.0, 70.0, 40.0, -20.0])
+    n = 40_000
+    X, _, pl = draw(d, n, 24)
+    assert pl.method == "block"
+    t = overlaps(d, X) @ d.eigenvalues
+    H = special.hess_log_normalizer_eigvals(d.eigenvalues, 3, 64)
+    var = d.eigenvalues @ H @ d.eigenvalues
+    m4 = np.mean((t - t.mean()) ** 4)
+    assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
