@@ -1,6 +1,6 @@
-"""``log 1F1(a; b; x)`` of one eigenvalue with ``0 < a < b`` (or the
-polynomial ``a = -m`` at ``x <= 0``), by Kummer's series in positive
-terms.
+"""``log 1F1(a; b; x)`` of one eigenvalue with ``0 < a < b``, or ``0 < b
+<= a`` at ``x >= 0`` (or the polynomial ``a = -m`` at ``x <= 0``), by
+Kummer's series in positive terms.
 
 For ``x >= 0`` the terms ``t_j = (a)_j / (b)_j x^j / j!`` are positive; for
 ``x < 0`` Kummer's relation ``1F1(a; b; x) = e^x 1F1(b - a; b; -x)`` gives
@@ -56,21 +56,39 @@ _LN2 = 0.6931471805599453
 
 # the largest degree -a of the polynomial 1F1(-m; b; x) summed here
 MAX_DEGREE = 10_000
+# a >= b, x >= 0: the terms rise until about sqrt(a x); at most about
+# 14,000 of them here
+MAX_AX = 1e8
 
 
 def in_range(a, b, x):
     """Whether the policy sends ``1F1(a; b; x)`` of one eigenvalue here:
-    ``0 < a < b`` with ``-MAX_NEG_X <= x <= MAX_X``, or the polynomial
-    ``a = -m`` (``m <= MAX_DEGREE``, ``b > 0``) at ``x <= 0``, where its
-    terms are all positive.  Plain Python (also compiled as
+    ``0 < a < b`` with ``-MAX_NEG_X <= x <= MAX_X``; ``0 < b <= a`` with
+    ``0 <= x <= MAX_X`` and ``a x <= MAX_AX`` (positive terms, about
+    ``x/2 + sqrt(x^2/4 + a x)`` of them before they fall); or the
+    polynomial ``a = -m`` (``m <= MAX_DEGREE``, ``b > 0``) at ``x <= 0``,
+    where its terms are all positive.  Plain Python (also compiled as
     :func:`applies`)."""
     if 0.0 < a < b:
         return -MAX_NEG_X <= x <= MAX_X
+    if 0.0 < b <= a:
+        return 0.0 <= x <= MAX_X and a * x <= MAX_AX
     return (a < 0.0 and a == math.floor(a) and -a <= MAX_DEGREE and b > 0.0
             and -math.inf < x <= 0.0)
 
 
 applies = jit(inline="always")(in_range)
+
+
+@jit(inline="always")
+def _tail_ratio(c, b, y, j):
+    """A bound ``q`` of every ratio of successive terms after term ``j``:
+    ``|y| / (j + 1)`` when ``c <= b`` (then ``(c + i) / (b + i) <= 1``);
+    the ratio itself when ``c > b``, where the ratios decrease."""
+    q = abs(y) / (j + 1)
+    if c > b:
+        q *= (c + j) / (b + j)
+    return q
 
 
 @jit(inline="always")
@@ -127,7 +145,7 @@ def log_kummer(a, b, x, nder):
             s1 *= _SMALL
             sj *= _SMALL
             e2 += _BIG_EXP
-        q = abs(y) / (j + 1)
+        q = _tail_ratio(c, b, y, j)
         if q < 1.0 and t * q <= 0.25 * _EPS * s * (1.0 - q) \
                 or t == 0.0 or j > _MAX_TERMS:
             break
@@ -162,7 +180,8 @@ def _second(c, b, y, t0, mean_j, d):
     case, whose terms can be negative, comes near it)."""
     r = float(round(mean_j))
     vr = 1.0 / (b + r)
-    factor = d / (b * b) + d * d * vr * vr
+    # |u_i d v_i v_(i+1)| <= |d| max(1, c/b) / b^2 (u_i <= c/b when c > b)
+    factor = abs(d) * max(1.0, c / b) / (b * b) + d * d * vr * vr
     t = t0
     s = t0
     acc = 0.0    # sum t_i u_i d v_i v_{i+1}
@@ -184,13 +203,13 @@ def _second(c, b, y, t0, mean_j, d):
             acc *= _SMALL
             dev *= _SMALL
             dev2 *= _SMALL
-        q = abs(y) / (i + 1)
+        q = _tail_ratio(c, b, y, i)
         i += 1
         if t == 0.0:
             break       # a polynomial: no more terms
         # (a bound on the count as well: NaN or a rounding accident cannot
         # make the loop run on)
-        if q < 1.0 and t * q * factor <= 0.25 * _EPS * (1.0 - q) * (
+        if q < 1.0 and t * q * factor <= 0.25 * _EPS * (1.0 - q) * abs(
                 acc + d * d * (dev2 - dev * (dev / s))) or i > _MAX_TERMS:
             break
     mean_dev = dev / s

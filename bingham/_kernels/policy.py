@@ -3,9 +3,10 @@
 before it left open.
 
 1. NaN; the closed forms (``a = 0``, ``a = b``, all ``x = 0``); one
-   eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``, or ``a = -m``
-   at ``x <= 0``: Kummer's series in positive terms (:mod:`.kummer`, about
-   1 us); the Bromwich contour
+   eigenvalue with ``0 < a < b`` and ``-250 <= x <= 2000``, ``0 < b <= a``
+   and ``0 <= x <= 2000`` with ``a x <= 1e8``, or ``a = -m`` at ``x <= 0``:
+   Kummer's series in positive terms (:mod:`.kummer`, about 1 us); the
+   Bromwich contour
    (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and the other ``n = 1``):
    :mod:`.direct`.
 2. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
