@@ -46,6 +46,12 @@ mass among:
    own plan and return a Haar frame of its complement
    (:meth:`Plan._plan_dual`).
 
+6. **Block** (a gap below the top ``b > k`` eigenvalues, any spread above
+   and any number of directions below it): Gaussian outside the block given
+   the frame inside, whose marginal is bounded by a matrix Bingham in ``b``
+   dimensions through Jensen's trace inequality; see
+   :mod:`bingham._sampling_block` and docs/sampling.md.
+
 All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
