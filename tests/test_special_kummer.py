@@ -109,7 +109,7 @@ def test_large_a_at_positive_x_against_mpmath():
     ratios decrease, so the tail is bounded by the current ratio):
     ``log_hyp1f1(1e4, 1.5, [1.0])`` was NaN, ``(1e3, 1.5, [1.0])`` 6.50
     for 58.88.  Value, gradient and Hessian against 50-digit mpmath
-    (tests/reference/make_kummer_large_a_cases.py), no warning, the
+    (tests/reference/make_kummer_cases.py), no warning, the
     estimate never below the true error."""
     a = np.array([c["a"] for c in LARGE_A])
     b = np.array([c["b"] for c in LARGE_A])
