@@ -39,6 +39,12 @@ concentration the Gaussian part is exact and the bound tight at the mode;
 the planner tries every block size and keeps the lightest envelope
 (``b = k + 1`` has no beta factor and a one-column complement inside the
 block).
+
+Where every listed eigenvalue below the non-negative ones is negative, the
+block may also hold the implicit zeros' eigenspace: the sub-plan is then
+a low-rank problem in ``b = t + (p - r)`` dimensions, and its part in that
+space is placed in ``R^p`` through a Haar frame of it (:func:`_embed`), so
+no basis of the space is ever formed.
 """
 import numpy as np
 
@@ -110,7 +116,8 @@ def _embed(pl, Y, rng):
         return UY
     Y0 = Y[:, t:]
     d = min(pl.m, k)
-    F = orthonormal_signed(project_out(pl.Vx, rng.standard_normal((len(Y), p, d))))
+    G = rng.standard_normal((len(Y), p, d))
+    F = orthonormal_signed(project_out(pl.Vx, G))
     if pl.m <= k:
         return UY + F @ Y0
     w, E = np.linalg.eigh(np.swapaxes(Y0, -1, -2) @ Y0)
