@@ -93,9 +93,14 @@ def plan_block(pl, multigammaln, make_plan, only=None):
             continue                   # no gap below the block
         phi_lo = lo - 0.5 * float(np.sum(mult * np.log(lo - c)))
         conc = _psi(L - lo, lo, c, mult)
+        base = (multigammaln(0.5 * n, k) - multigammaln(0.5 * b, k)
+                + k * phi_lo)
+        # the sub-plan's mass is at least its normalizer, at least (Jensen)
+        # the Haar mean of tr(Y^T conc Y): skip the blocks that cannot win
+        if base + k / b * float(np.sum(conc)) >= pl.log_envelope_mass:
+            continue
         sub = make_plan(conc, np.eye(b)[:, :t], b, k)
-        log_mass = (multigammaln(0.5 * n, k) - multigammaln(0.5 * b, k)
-                    + k * phi_lo + sub.log_envelope_mass)
+        log_mass = base + sub.log_envelope_mass
         if log_mass < pl.log_envelope_mass:
             pl.method = "block"
             pl.log_MB = float(log_mass)
