@@ -6,12 +6,12 @@ The series ``sum_kappa (a)_kappa / (b)_kappa C_kappa(x) / |kappa|!`` is
 truncated at a fixed degree ``K``.  Jack functions are built one variable at
 a time by the branching rule over horizontal strips, exactly as in the core
 (:mod:`bingham._kernels.zonal`), but from a table of all ``(kappa, mu)``
-strip pairs made once on the host (:func:`bingham._kernels.zonal.
+strip pairs made once on the host (:func:`bingham._kernels.strip_pairs.
 strip_table`), so every step is a gather, a product and an ``index_add``
 with data-independent shapes.  The stored quantity is ``(a)_kappa /
 (b)_kappa C_kappa(x_1..x_v) / |kappa|!`` (bounded by the terms of a scalar
 series, so nothing overflows at high degree) and the powers are ``(x/b)^d``;
-the per-pair weights carry the rest (:func:`bingham._kernels.zonal.
+the per-pair weights carry the rest (:func:`bingham._kernels.strip_pairs.
 fold_pochhammer`).  The last variable is contracted with a dense
 ``(partitions x (K + 1))`` matrix (one matrix product).
 
@@ -48,7 +48,8 @@ import numpy as np
 import torch
 
 from bingham import _checks
-from bingham._kernels.zonal import fold_pochhammer, series_work, strip_table
+from bingham._kernels.strip_pairs import fold_pochhammer, strip_table
+from bingham._kernels.zonal import series_work
 from bingham.special import AccuracyWarning
 
 #: largest strip table built (pairs); about 50 bytes per pair and input of

@@ -50,8 +50,8 @@ saddle point and the sum has one term.
 Quadrature: the segments as in :mod:`.cut` (tanh-sinh in ``theta`` with
 ``s = mid + h cos(theta)``, exp-sinh on the half-line); the arcs by
 Gauss-Legendre panels with a spectral cumulative-integration matrix for the
-ordered double integrals.  The error estimate adds the change between two
-passes, which differ in quadrature level *and* in the arcs' radii (0.8 of
+ordered double integrals (both in :mod:`.confluent_pieces`).  The error
+estimate adds the change between two passes, which differ in quadrature level *and* in the arcs' radii (0.8 of
 them in the coarser pass), and the first-order rounding of every entry of
 every bordered matrix through its Pfaffian.
 
@@ -70,7 +70,6 @@ others' span more than double precision in one entry (``k`` well above
 the multiplicity with gaps of thousands) the sum is lost to rounding, which
 the estimate shows.
 """
-import cmath
 import math
 
 import numpy as np
@@ -78,7 +77,8 @@ import numpy as np
 from ._jit import jit
 from .budget import expired
 from .confluent_terms import count_terms, projected_sum, projection_shift
-from .cut import _finite_nodes, _half_line_nodes
+from .confluent_pieces import (arc_integrals, gauss_legendre,
+                               segment_integrals, wedge)
 
 _EPS = 2.220446049250313e-16
 GL_N = 16  # Gauss-Legendre nodes per arc panel
@@ -91,46 +91,6 @@ NEAR = 1e-4  # a gap below this share of the next one makes a near tie (the
 RHO_CHECK = 0.8  # the coarse pass's arcs, relative to the fine pass's
 EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
-
-
-@jit
-def _gauss_legendre(n):
-    """Nodes, weights and the cumulative matrix ``S[i, j] = int_{-1}^{x_i}
-    l_j(t) dt`` (``l_j`` the Lagrange basis at the nodes) on [-1, 1]."""
-    x = np.empty(n)
-    w = np.empty(n)
-    for i in range(n):
-        t = math.cos(math.pi * (i + 0.75) / (n + 0.5))
-        for _ in range(100):
-            p0 = 1.0
-            p1 = t
-            for j in range(2, n + 1):
-                p0, p1 = p1, ((2 * j - 1) * t * p1 - (j - 1) * p0) / j
-            dp = n * (t * p1 - p0) / (t * t - 1.0)
-            dt = p1 / dp
-            t -= dt
-            if abs(dt) < 1e-16:
-                break
-        x[n - 1 - i] = t
-        w[n - 1 - i] = 2.0 / ((1.0 - t * t) * dp * dp)
-    # barycentric weights of the nodes
-    bw = np.ones(n)
-    for j in range(n):
-        for i in range(n):
-            if i != j:
-                bw[j] /= (x[j] - x[i])
-    S = np.zeros((n, n))
-    for i in range(n):
-        h = 0.5 * (x[i] + 1.0)
-        for q in range(n):
-            t = -1.0 + h * (x[q] + 1.0)  # GL node mapped into [-1, x_i]
-            # l_j(t) by the barycentric formula
-            den = 0.0
-            for j in range(n):
-                den += bw[j] / (t - x[j])
-            for j in range(n):
-                S[i, j] += h * w[q] * bw[j] / (t - x[j]) / den
-    return x, w, S
 
 
 @jit
@@ -256,357 +216,6 @@ def groups(z, m):
 
 
 @jit
-def _basis(kk, gam, sv, P):
-    """The monic basis ``phi_i = (s - nodes[i-1]) phi_(i-1) + gam[i-1]
-    phi_(i-2)`` from ``sv[i] = s - nodes[i]``."""
-    P[0] = 1.0
-    for i in range(1, kk):
-        P[i] = P[i - 1] * sv[i - 1]
-        if i >= 2:
-            P[i] += gam[i - 1] * P[i - 2]
-
-
-@jit
-def _segment(lo, hi, infinite, lo_idx, hi_idx, z, m, nodes, gam, kk, level,
-             nder, c, cc, ca, dc, d2c):
-    """``c[i] = int_lo^hi phi_i(s) |f(s)| ds`` relative to ``e^ref`` (``cc``
-    the coarse rule, ``ca`` the integral of ``|phi_i f|``, with ``nder`` the
-    derivatives ``dc[h, i]`` in the distinct values ``z[h]``, all their
-    members moving together); returns ref.  ``lo = -inf`` when ``infinite``;
-    ``lo_idx``/``hi_idx`` name the value an endpoint sits on (a simple
-    eigenvalue: it moves with it), -1 for a fixed endpoint (an arc's).
-    Distances to the eigenvalues are formed from the endpoint on the same
-    side, and the moving endpoint's own factor is differentiated in closed
-    form (it cancels the Jacobian's singularity)."""
-    d = z.shape[0]
-    if infinite:
-        vh, wh, coarse = _half_line_nodes(level)
-        N = vh.shape[0]
-        h = 1.0
-    else:
-        half, chalf, wf, coarse = _finite_nodes(level)
-        N = half.shape[0]
-        h = 0.5 * (hi - lo)
-    lf = np.empty(N)
-    below = np.empty(N)
-    above = np.empty(N)
-    sa2 = np.empty(N)  # ds/dlo (sin^2(theta/2))
-    sb2 = np.empty(N)  # ds/dhi (cos^2(theta/2), to full relative precision)
-    for q in range(N):
-        if infinite:
-            below[q] = vh[q] * vh[q]
-            above[q] = np.inf
-            sa2[q] = 0.0
-            sb2[q] = 1.0
-            lw = math.log(2.0 * vh[q] * wh[q])
-        else:
-            sa = math.sin(half[q])
-            sb = math.sin(chalf[q])
-            sa2[q] = sa * sa
-            sb2[q] = sb * sb
-            below[q] = 2.0 * h * sa * sa
-            above[q] = 2.0 * h * sb * sb
-            lw = math.log(wf[q] * 2.0 * h * sa * sb)
-        v = hi - below[q] + lw
-        for j in range(d):
-            if z[j] >= hi:
-                dist = (z[j] - hi) + below[q]
-            else:
-                dist = (lo - z[j]) + above[q]
-            v -= 0.5 * m[j] * math.log(dist)
-        lf[q] = v
-    ref = -np.inf
-    for q in range(N):
-        ref = max(ref, lf[q])
-    sv = np.empty(max(kk - 1, 1))
-    P = np.empty(kk)
-    P1 = np.empty(kk)
-    P2 = np.empty(kk)
-    ins = np.empty(d)  # (m_h / 2) / (s - z_h)
-    dist = np.empty(d)
-    dsv = np.zeros(d)  # ds / dz_h
-    dl_ = np.zeros(d)  # d log(integrand) / dz_h
-    for i in range(kk):
-        c[i] = 0.0
-        cc[i] = 0.0
-        ca[i] = 0.0
-        for j in range(dc.shape[0]):
-            dc[j, i] = 0.0
-        for a in range(d2c.shape[0]):
-            for b2 in range(d2c.shape[1]):
-                d2c[a, b2, i] = 0.0
-    # a segment with exactly one moving endpoint: that endpoint's own
-    # factor and the Jacobian leave -1/(8h^2) in d^2 log(integrand)
-    one_end = -0.125 / (h * h) if (not infinite and (lo_idx < 0) != (
-        hi_idx < 0)) else 0.0
-    for q in range(N):
-        val = math.exp(lf[q] - ref)
-        for i in range(kk - 1):
-            sv[i] = (hi - nodes[i]) - below[q]
-        _basis(kk, gam, sv, P)
-        for i in range(kk):
-            c[i] += P[i] * val
-            ca[i] += abs(P[i]) * val
-            if coarse[q]:
-                cc[i] += 2.0 * P[i] * val
-        if nder == 0:
-            continue
-        # s-derivative of the basis
-        P1[0] = 0.0
-        for i in range(1, kk):
-            P1[i] = P1[i - 1] * sv[i - 1] + P[i - 1]
-            if i >= 2:
-                P1[i] += gam[i - 1] * P1[i - 2]
-        S1 = 0.0
-        for j in range(d):
-            if z[j] >= hi:
-                dist[j] = (z[j] - hi) + below[q]
-                ins[j] = -0.5 * m[j] / dist[j]
-            else:
-                dist[j] = (lo - z[j]) + above[q]
-                ins[j] = 0.5 * m[j] / dist[j]
-            if j != hi_idx and j != lo_idx:
-                S1 += ins[j]
-        if nder >= 2:
-            P2[0] = 0.0
-            if kk > 1:
-                P2[1] = 0.0
-            for i in range(2, kk):
-                P2[i] = P2[i - 1] * sv[i - 1] + 2.0 * P1[i - 1] \
-                    + gam[i - 1] * P2[i - 2]
-        for j in range(d):
-            # d log(integrand) = ds (1 - sum_(others) ins) + ins_j (1 - ds)
-            # + d log(Jacobian); for a moving endpoint the last two are
-            # +-1/(4h) in closed form (0 on the half-line)
-            if j == hi_idx:
-                ds = sb2[q]
-                dl = ds * (1.0 - S1 - (ins[lo_idx] if lo_idx >= 0 else 0.0))
-                if not infinite:
-                    dl += 0.25 / h
-            elif j == lo_idx:
-                ds = sa2[q]
-                dl = ds * (1.0 - S1 - (ins[hi_idx] if hi_idx >= 0 else 0.0))
-                dl -= 0.25 / h
-            else:
-                ds = 0.0
-                dl = ins[j]
-            dsv[j] = ds
-            dl_[j] = dl
-            for i in range(kk):
-                dc[j, i] += val * (P1[i] * ds + P[i] * dl)
-        if nder < 2:
-            continue
-        # the split of a tie: (1/2) (s - z_h)^-2 inserted once
-        for j in range(d):
-            if m[j] >= 2.0:
-                t = val * 0.5 / (dist[j] * dist[j])
-                for i in range(kk):
-                    dc[d + j, i] += P[i] * t
-        # d^2 log(integrand) = sum_j q_j (s_a - [j = a]) (s_b - [j = b])
-        # (q_j = (m_j/2) / (s - z_j)^2) over the non-endpoint values, plus
-        # the endpoints' closed form
-        for a in range(d):
-            for b2 in range(a + 1):
-                d2l = 0.0
-                if a == hi_idx or a == lo_idx or b2 == hi_idx \
-                        or b2 == lo_idx:
-                    for j in range(d):
-                        if j == hi_idx or j == lo_idx:
-                            continue
-                        ua = dsv[a] - (1.0 if j == a else 0.0)
-                        ub = dsv[b2] - (1.0 if j == b2 else 0.0)
-                        if ua != 0.0 and ub != 0.0:
-                            d2l += 0.5 * m[j] / (dist[j] * dist[j]) * ua * ub
-                    if a == b2:
-                        d2l += one_end
-                elif a == b2:
-                    d2l = 0.5 * m[a] / (dist[a] * dist[a])
-                for i in range(kk):
-                    t = val * (P2[i] * dsv[a] * dsv[b2]
-                               + P1[i] * (dsv[a] * dl_[b2] + dsv[b2] * dl_[a])
-                               + P[i] * (dl_[a] * dl_[b2] + d2l))
-                    d2c[a, b2, i] += t
-                    if b2 != a:
-                        d2c[b2, a, i] += t
-    return ref
-
-
-@jit
-def _panels(rho, sub):
-    """Panel edges in theta on [-pi, 0]: four equal base panels, or for a
-    large radius panels halving toward theta = 0, where ``e^(rho cos
-    theta)`` concentrates (width ``rho^(-1/2)``); each split into ``sub``."""
-    if rho > 4.0:
-        J = int(math.ceil(math.log2(math.pi * math.sqrt(rho)))) + 1
-        base = np.empty(J + 2)
-        for j in range(J + 1):
-            base[j] = -math.pi * 0.5 ** j
-        base[J + 1] = 0.0
-    else:
-        base = np.linspace(-math.pi, 0.0, 5)
-    nb = base.shape[0] - 1
-    edges = np.empty(nb * sub + 1)
-    for j in range(nb):
-        for t in range(sub):
-            edges[j * sub + t] = base[j] + (base[j + 1] - base[j]) * t / sub
-    edges[nb * sub] = 0.0
-    return edges
-
-
-@jit
-def _kform(U, v, u, V, w, out, sign):
-    """``out[i, j] += sign sum_q w_q (U_i v_j - U_j v_i + ...)``: the ordered
-    double integral ``int int_(s<t) (u_i(s) v_j(t) - u_j(s) v_i(t))`` from
-    the cumulative integrals ``U`` of ``u`` (and, symmetrically, ``V`` of
-    ``v``: both orders)."""
-    kk = U.shape[0]
-    n = U.shape[1]
-    for i in range(kk):
-        for j in range(kk):
-            acc = 0.0j
-            for q in range(n):
-                acc += w[q] * (U[i, q] * v[j, q] - U[j, q] * v[i, q]
-                               + V[i, q] * u[j, q] - V[j, q] * u[i, q])
-            out[i, j] += sign * acc
-
-
-@jit
-def _arc(centre, rho, z, m, nodes, gam, kk, sub, glx, glw, glS, nder, alpha,
-         B, aabs, dalpha, dB, d2alpha, d2B):
-    """Single and ordered double integrals of ``phi f`` over the lower
-    semicircle from ``centre - rho`` to ``centre + rho``, relative to
-    ``e^ref`` (``e^(2 ref)`` for ``B``); ``aabs`` the integrals of ``|phi f
-    ds|``; with ``nder`` their derivatives in the distinct values (the arc
-    is fixed, so each is the insertion of ``(m_h/2) / (s - z_h)``, and of
-    ``ins_a ins_b + [a = b] (m_a/2) / (s - z_a)^2`` at second order; with
-    ``nder >= 2`` also the split of a tie, ``(1/2) (s - z_h)^-2`` inserted
-    once, as parameter ``d + h``).  Returns ref."""
-    n = glx.shape[0]
-    d = z.shape[0]
-    edges = _panels(rho, sub)
-    npan = edges.shape[0] - 1
-    N = npan * n
-    lf = np.empty(N, np.complex128)
-    S = np.empty(N, np.complex128)
-    for pn in range(npan):
-        hw = 0.5 * (edges[pn + 1] - edges[pn])
-        mid = edges[pn] + hw
-        for q in range(n):
-            th = mid + hw * glx[q]
-            e = complex(math.cos(th), math.sin(th))
-            sq = centre + rho * e
-            v = sq + cmath.log(1j * rho * e * hw)
-            for j in range(d):
-                v -= 0.5 * m[j] * cmath.log(sq - z[j])
-            lf[pn * n + q] = v
-            S[pn * n + q] = sq
-    ref = -np.inf
-    for q in range(N):
-        ref = max(ref, lf[q].real)
-    nd1 = dalpha.shape[0]  # d, or 2d with the splits
-    nd2 = d2alpha.shape[0]
-    g = np.empty((kk, n), np.complex128)
-    dg = np.empty((nd1, kk, n), np.complex128)
-    d2g = np.empty((nd2, nd2, kk, n), np.complex128)
-    P = np.empty(kk, np.complex128)
-    C = np.empty((kk, n), np.complex128)
-    dC = np.empty((nd1, kk, n), np.complex128)
-    d2C = np.empty((nd2, nd2, kk, n), np.complex128)
-    ins = np.empty(d, np.complex128)
-    for i in range(kk):
-        alpha[i] = 0.0
-        aabs[i] = 0.0
-        for j in range(kk):
-            B[i, j] = 0.0
-        for h in range(nd1):
-            dalpha[h, i] = 0.0
-            for j in range(kk):
-                dB[h, i, j] = 0.0
-        for a in range(nd2):
-            for b2 in range(nd2):
-                d2alpha[a, b2, i] = 0.0
-                for j in range(kk):
-                    d2B[a, b2, i, j] = 0.0
-    for pn in range(npan):
-        for q in range(n):
-            sq = S[pn * n + q]
-            fv = cmath.exp(lf[pn * n + q] - ref)
-            P[0] = 1.0
-            for i in range(1, kk):
-                P[i] = P[i - 1] * (sq - nodes[i - 1])
-                if i >= 2:
-                    P[i] += gam[i - 1] * P[i - 2]
-            for i in range(kk):
-                g[i, q] = P[i] * fv
-            for h in range(d if nd1 > 0 else 0):
-                ins[h] = 0.5 * m[h] / (sq - z[h])
-            for h in range(nd1):
-                if h < d:
-                    t = ins[h]
-                elif m[h - d] >= 2.0:
-                    t = 0.5 / (sq - z[h - d]) ** 2
-                else:
-                    t = 0.0
-                for i in range(kk):
-                    dg[h, i, q] = g[i, q] * t
-            for a in range(nd2):
-                for b2 in range(nd2):
-                    t = ins[a] * ins[b2]
-                    if a == b2:
-                        t += 0.5 * m[a] / (sq - z[a]) ** 2
-                    for i in range(kk):
-                        d2g[a, b2, i, q] = g[i, q] * t
-        # cumulative integrals at the panel's nodes
-        for i in range(kk):
-            for q in range(n):
-                acc = alpha[i]
-                for j in range(n):
-                    acc += glS[q, j] * g[i, j]
-                C[i, q] = acc
-                for h in range(nd1):
-                    acc = dalpha[h, i]
-                    for j in range(n):
-                        acc += glS[q, j] * dg[h, i, j]
-                    dC[h, i, q] = acc
-                for a in range(nd2):
-                    for b2 in range(nd2):
-                        acc = d2alpha[a, b2, i]
-                        for j in range(n):
-                            acc += glS[q, j] * d2g[a, b2, i, j]
-                        d2C[a, b2, i, q] = acc
-        for i in range(kk):
-            for j in range(kk):
-                acc = 0.0j
-                for q in range(n):
-                    acc += glw[q] * (C[i, q] * g[j, q] - g[i, q] * C[j, q])
-                B[i, j] += acc
-        for h in range(nd1):
-            _kform(dC[h], g, dg[h], C, glw, dB[h], 1.0)
-        for a in range(nd2):
-            for b2 in range(nd2):
-                _kform(d2C[a, b2], g, d2g[a, b2], C, glw, d2B[a, b2], 1.0)
-                _kform(dC[a], dg[b2], dg[a], dC[b2], glw, d2B[a, b2], 1.0)
-        for i in range(kk):
-            for q in range(n):
-                alpha[i] += glw[q] * g[i, q]
-                aabs[i] += glw[q] * abs(g[i, q])
-                for h in range(nd1):
-                    dalpha[h, i] += glw[q] * dg[h, i, q]
-                for a in range(nd2):
-                    for b2 in range(nd2):
-                        d2alpha[a, b2, i] += glw[q] * d2g[a, b2, i, q]
-    return ref
-
-
-@jit
-def _wedge(u, v, out, f):
-    """``out += f (u ^ v)``, ``(u ^ v)_ij = u_i v_j - u_j v_i``."""
-    for i in range(u.shape[0]):
-        for j in range(u.shape[0]):
-            out[i, j] += f * (u[i] * v[j] - u[j] * v[i])
-
-
-@jit
 def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                 coarse, nder):
     """Per group: ``A`` (2 Re lambda), ``b`` (Im lambda), ``Theta``, their
@@ -649,7 +258,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
     nall = 1 + nd1 + nd2 * nd2
     ls = np.zeros((nall, kk), np.complex128)
     la = np.zeros((nall, kk), np.complex128)  # the arc's
-    glx, glw, glS = _gauss_legendre(GL_N)
+    glx, glw, glS = gauss_legendre(GL_N)
     # the coarse pass also moves the arcs (inward, where they still clear
     # the group): the result does not depend on the contour, so the change
     # between the passes shows cancellation the rounding estimate misses
@@ -678,7 +287,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
         else:
             hi = z[first[g]]
             hi_idx = first[g]
-        rs = _segment(lo, hi, infinite, lo_idx, hi_idx, z, m, nodes, gam, kk,
+        rs = segment_integrals(lo, hi, infinite, lo_idx, hi_idx, z, m, nodes, gam, kk,
                       level, nder, c, cc, ca, dc, d2c)
         if coarse:
             for i in range(kk):
@@ -691,7 +300,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
         fa = 0.0
         tie[g] = rho[g] > 0.0
         if tie[g]:
-            ra = _arc(centre[g], rho[g] * rsc[g], z, m, nodes, gam, kk,
+            ra = arc_integrals(centre[g], rho[g] * rsc[g], z, m, nodes, gam, kk,
                       sub if coarse else 2 * sub, glx, glw, glS, nder, alpha,
                       Barc, aabs, dalpha, dBarc, d2alpha, d2Barc)
             r0 = max(rs, ra)
@@ -718,7 +327,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
             # derivatives by the product rule
             TT = np.zeros((kk, kk), np.complex128)
             TT += Barc * fa * fa
-            _wedge(ls[0], la[0], TT, 1.0)
+            wedge(ls[0], la[0], TT, 1.0)
             for i in range(kk):
                 for j in range(kk):
                     T[g, i, j] = TT[i, j].imag + lam[0, i].real * lam[0, j].imag \
@@ -726,8 +335,8 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                     Tabs[g, i, j] = Aabs[g, i] * Aabs[g, j]
             for h in range(nd1):
                 TT = dBarc[h] * fa * fa
-                _wedge(ls[1 + h], la[0], TT, 1.0)
-                _wedge(ls[0], la[1 + h], TT, 1.0)
+                wedge(ls[1 + h], la[0], TT, 1.0)
+                wedge(ls[0], la[1 + h], TT, 1.0)
                 for i in range(kk):
                     for j in range(kk):
                         dT[g, h, i, j] = TT[i, j].imag \
@@ -739,10 +348,10 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                 for b2 in range(nd2):
                     t = 1 + nd1 + a * nd2 + b2
                     TT = d2Barc[a, b2] * fa * fa
-                    _wedge(ls[t], la[0], TT, 1.0)
-                    _wedge(ls[1 + a], la[1 + b2], TT, 1.0)
-                    _wedge(ls[1 + b2], la[1 + a], TT, 1.0)
-                    _wedge(ls[0], la[t], TT, 1.0)
+                    wedge(ls[t], la[0], TT, 1.0)
+                    wedge(ls[1 + a], la[1 + b2], TT, 1.0)
+                    wedge(ls[1 + b2], la[1 + a], TT, 1.0)
+                    wedge(ls[0], la[t], TT, 1.0)
                     for i in range(kk):
                         for j in range(kk):
                             d2T[g, a, b2, i, j] = TT[i, j].imag \
