@@ -99,12 +99,15 @@ def main():
     rows = run(items, args.draws, args.cap)
     table = summarize(rows)
     uncertified = sum(not r["certified"] for r in rows)
-    worst = sorted((r for r in rows if r["certified"]),
-                   key=lambda r: r["acceptance"])[:12]
+    ranked = sorted((r for r in rows if r["certified"]),
+                    key=lambda r: r["acceptance"])
+    below = sum(r["acceptance"] < THRESHOLDS[0] for r in ranked)
+    worst = ranked[:max(12, below)]
     text = [f"Sampler map: {len(rows)} inputs (seed {args.seed}), "
             f"{uncertified} without a certified normalizer left out; "
             f"{time.time() - t0:.0f} s.", "", table, "",
-            "Lowest acceptance:", "",
+            f"Lowest acceptance ({below} of {len(ranked)} below "
+            f"{THRESHOLDS[0]:g}, all listed):", "",
             "| k | p | rank | scale | ties | signs | envelope | acceptance |",
             "|" + " --- |" * 8]
     for r in worst:

@@ -344,7 +344,7 @@ class matrix_bingham_frozen:
         eigenvalues ``1e4, 5e3, 2e3, 1e3``; 0.95 for ``k = 2, p = 1024``
         with 16 eigenvalues spread to 1e4.  Not every input is served
         well: on a grid of 600 inputs (``docs/sampling_map.md``) 98% of
-        those with a certified normalizer accept at least 0.1, and 11
+        those with a certified normalizer accept at least 0.1, and 12
         accept less (down to 4e-19: rank at most k with the top eigenvalues
         not far above the zeros, or near ties at a block's edge); there a
         call may raise ``RuntimeError`` after its proposal budget.  The
