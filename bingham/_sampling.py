@@ -222,7 +222,8 @@ class Plan:
             if log_m1 >= best[0]:
                 break               # log_m1 grows with y0: no better delta
             log_haar = float(np.sum(top)) + g_k * np.expm1(-y0)
-            log_macg = base2 + self._bad_region_bound(y0, gap, log_haar - base2)
+            log_macg = base2 + self._bad_region_bound(y0, gap,
+                                                      log_haar - base2)
             log_m2 = min(log_macg, log_haar)
             total = np.logaddexp(log_m1, log_m2)
             if total < best[0]:

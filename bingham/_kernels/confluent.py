@@ -51,9 +51,10 @@ Quadrature: the segments as in :mod:`.cut` (tanh-sinh in ``theta`` with
 ``s = mid + h cos(theta)``, exp-sinh on the half-line); the arcs by
 Gauss-Legendre panels with a spectral cumulative-integration matrix for the
 ordered double integrals (both in :mod:`.confluent_pieces`).  The error
-estimate adds the change between two passes, which differ in quadrature level *and* in the arcs' radii (0.8 of
-them in the coarser pass), and the first-order rounding of every entry of
-every bordered matrix through its Pfaffian.
+estimate adds the change between two passes, which differ in quadrature
+level *and* in the arcs' radii (0.8 of them in the coarser pass), and the
+first-order rounding of every entry of every bordered matrix through its
+Pfaffian.
 
 Excess terms: a group may carry more of the ``k`` points in some terms of
 the expansion than its piece can hold (a tied pair at the top with ``k >=
