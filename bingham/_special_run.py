@@ -301,7 +301,10 @@ def _run(a, b, x, nder, method):
             hess[inf_rows] = np.nan
             hess[const] = 0.0
     # the library's promise: 1e-12 relative on log F (absolute below 1)
-    bad = (status != _codes.OK) & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
+    # (an estimate that overflowed on a finite value certifies nothing,
+    # whatever the status: log_hyp1f1(0.5, 1.5, [6e307]))
+    unsure = (status != _codes.OK) | (np.isinf(err) & np.isfinite(logF))
+    bad = unsure & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))
         _warn(f"{int(bad.sum())} input(s) could not be evaluated to full "
