@@ -260,7 +260,8 @@ def _run(a, b, x, nder, method):
         _check_gradient_range(fa, fb, grad, n)
     nan_derivs = (nder >= 1 and _any(np.isnan, grad)) or \
         (nder >= 2 and _any(np.isnan, hess))
-    if not _any(None, status) and not nan_derivs:
+    overflowed = np.isinf(err) & np.isfinite(logF)
+    if not _any(None, status) and not nan_derivs and not overflowed.any():
         # every input evaluated to full accuracy, F > 0
         if inf_rows is None:
             return logF, 1.0, grad, hess, err, used, lead, n
@@ -303,7 +304,7 @@ def _run(a, b, x, nder, method):
     # the library's promise: 1e-12 relative on log F (absolute below 1)
     # (an estimate that overflowed on a finite value certifies nothing,
     # whatever the status: log_hyp1f1(0.5, 1.5, [6e307]))
-    unsure = (status != _codes.OK) | (np.isinf(err) & np.isfinite(logF))
+    unsure = (status != _codes.OK) | overflowed
     bad = unsure & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))
