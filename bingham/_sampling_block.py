@@ -48,7 +48,7 @@ no basis of the space is ever formed.
 """
 import numpy as np
 
-from ._sampling_proposals import orthonormal_signed, project_out
+from ._sampling_proposals import orthonormal_signed, project_out, sym_inv_sqrt
 
 __all__ = ["plan_block", "draw_block"]
 
@@ -168,9 +168,7 @@ def draw_block(pl, n, rng, sample):
     X += _embed(pl, Y, rng) @ root
     # X^T X = I up to rounding amplified where ||Z|| is near 1: the
     # nearest frame (a change of that size, far below the law's scale)
-    g, H = np.linalg.eigh(np.swapaxes(X, -1, -2) @ X)
-    X = X @ ((H / np.sqrt(np.maximum(g, 1e-300))[:, None, :])
-             @ np.swapaxes(H, -1, -2))
+    X = X @ sym_inv_sqrt(np.swapaxes(X, -1, -2) @ X)
     # Jensen: sum phi(mu_j) <= tr(Y^T phi(L) Y), both shifted by phi(lo)
     log_ratio = (np.sum(_psi(mu - lo, lo, c, pl.k_mult), -1)
                  - np.einsum("l,nlj->n", pl.k_conc, Yt ** 2))
