@@ -56,7 +56,6 @@ All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 """
-import functools
 
 import numpy as np
 
@@ -75,14 +74,44 @@ def _multigammaln(a, k):
     return sps.multigammaln(a, k) if k > 0 else 0.0
 
 
-@functools.lru_cache(maxsize=32)
-def _dp_gather(budget):
-    """``max(b - i, 0)`` for ``b, i`` in ``0 .. budget``: the gather index
-    of the bad-region bound's dynamic program."""
-    idx = np.arange(budget + 1)
-    out = np.maximum(idx[:, None] - idx[None, :], 0)
-    out.flags.writeable = False
-    return out
+def _maxplus(f, g, last=False):
+    """``h[b] = max_c f[c] + g[max(b - c, 0)]`` for ``b`` in ``0 .. B``
+    (``f``, ``g`` of length ``B + 1``), or only ``h[B]`` with ``last``:
+    the product of the bad-region bound's dynamic program."""
+    B = f.size - 1
+    # G[B + j] = g[max(j, 0)], so g[max(b - c, 0)] = G[B + b - c]
+    G = np.concatenate([np.full(B, g[0]), g])
+    if last:
+        return float(np.max(f + G[2 * B::-1][:B + 1]))
+    step = G.strides[0]
+    rows = np.lib.stride_tricks.as_strided(G[B:], (B + 1, B + 1),
+                                           (step, -step), writeable=False)
+    return np.max(f[None, :] + rows, axis=1)
+
+
+# Planning work, in units of about a microsecond on the project's machine:
+# what one plan (its sub-plans included) may spend before it stops trying
+# further envelopes and keeps the best one found.  Counted, not timed, so
+# that a plan (and the draws from a seed) do not depend on the machine's
+# load.  Measured over the 600 inputs of benchmarks/bench_sampler_map.py:
+# see docs/sampling.md, "Cost".
+PLAN_WORK = 800_000
+_UNITS_PLAN = 1_000          # building one (sub-)plan, its b root included
+_UNITS_DP = 1 / 500          # per entry of a product of the program
+
+
+class _Work:
+    """The work budget one plan's recursion shares."""
+
+    def __init__(self, units):
+        self.left = units
+
+    def spend(self, units):
+        self.left -= units
+
+    @property
+    def exhausted(self):
+        return self.left <= 0
 
 
 def _optimal_b(mu, mult, p):
@@ -131,8 +160,11 @@ class Plan:
     """Precomputed envelope constants for one matrix Bingham."""
 
     def __init__(self, lam, V, p, k, method="auto", exclude=None,
-                 _memo=None, _dual=True, _block=True):
+                 _memo=None, _dual=True, _block=True, _work=None):
         lam = np.asarray(lam, float)
+        # shared along the recursion (see ``truncated``)
+        self.work = _Work(PLAN_WORK) if _work is None else _work
+        self.work.spend(_UNITS_PLAN)
         order = np.argsort(-lam, kind="stable")
         self.lam = lam[order]
         self.V = V[:, order]
@@ -176,7 +208,7 @@ class Plan:
             self._plan_split(({}, 0) if _memo is None else _memo)
             if _block:
                 _sampling_block.plan_block(self, _multigammaln, _sub_plan)
-            if _dual:
+            if _dual and not self.work.exhausted:
                 self._plan_dual(_block)
         elif method != "macg":
             raise ValueError(f"method must be 'auto' or 'macg', got {method!r}")
@@ -216,19 +248,38 @@ class Plan:
         best = (self.log_M2_full, None, None, None, None)
         # -log(delta) on a grid reaching past the gap (a smaller delta
         # shrinks the bad region; at large p the MACG bound there has a
-        # floor that no delta removes, docs/sampling.md section 7)
-        for y0 in np.geomspace(0.1, max(32.3, 4.0 * gap), 64):
+        # floor that no delta removes, docs/sampling.md section 7): every
+        # fourth point, then the neighbours of the best one
+        grid = np.geomspace(0.1, max(32.3, 4.0 * gap), 64)
+        stop = [grid.size]
+
+        def consider(i, best):
+            if not 0 <= i < stop[0]:
+                return best
+            y0 = grid[i]
             log_m1 = base1 + 0.5 * y0
-            if log_m1 >= best[0]:
-                break               # log_m1 grows with y0: no better delta
+            if log_m1 >= best[0] or self.work.exhausted:
+                stop[0] = i             # log_m1 grows with y0: no better
+                return best
             log_haar = float(np.sum(top)) + g_k * np.expm1(-y0)
-            log_macg = base2 + self._bad_region_bound(y0, gap,
-                                                      log_haar - base2)
+            # the program is not needed where its bound cannot win, over
+            # the Haar bound or over the best total so far
+            enough = min(log_haar, best[0] + np.log(-np.expm1(log_m1
+                                                              - best[0])))
+            log_macg = base2 + self._bad_region_bound(y0, gap, enough - base2)
             log_m2 = min(log_macg, log_haar)
             total = np.logaddexp(log_m1, log_m2)
             if total < best[0]:
-                best = (total, float(np.exp(-y0)), log_m1, log_m2,
+                return (total, i, log_m1, log_m2,
                         "haar" if log_haar < log_macg else "macg")
+            return best
+        for i in range(0, grid.size, 4):
+            best = consider(i, best)
+        if best[1] is not None:
+            centre = best[1]
+            for i in (-3, -2, -1, 1, 2, 3):
+                best = consider(centre + i, best)
+            best = (best[0], float(np.exp(-grid[best[1]]))) + best[2:]
         if best[1] is not None:
             self.method = "mixture"
             self.delta = best[1]
@@ -255,14 +306,22 @@ class Plan:
             return k * self.log_f_star
         if k * psi[-(-budget // k)] >= enough:
             return np.inf
-        # best[j][b]: max sum of psi over j coordinates with index sum >= b
-        best = np.full(budget + 1, -np.inf)
-        best[0] = 0.0
-        gather = _dp_gather(budget)
-        for _ in range(k):
-            # new[b] = max_i psi[i] + best[max(b - i, 0)]
-            best = np.max(psi[:budget + 1][None, :] + best[gather], axis=1)
-        return float(best[budget])
+        # f_j[b]: max sum of psi over j coordinates with index sum >= b
+        # (non-increasing in b).  Splitting the coordinates in two,
+        # f_(i+j)[b] = max_c f_i[c] + f_j[max(b - c, 0)]: the product is
+        # associative, so f_k takes O(log k) products (binary powers)
+        power = np.maximum.accumulate(psi[:budget + 1][::-1])[::-1]  # f_1
+        out = None
+        self.work.spend(_UNITS_DP * (budget + 1) ** 2
+                        * (k.bit_length() + bin(k).count("1") - 2))
+        while True:
+            if k & 1:
+                if k == 1:
+                    return (float(power[budget]) if out is None
+                            else _maxplus(out, power, last=True))
+                out = power if out is None else _maxplus(out, power)
+            k >>= 1
+            power = _maxplus(power, power)
 
     # -- isotropic concentration of rank > k: a Wishart in T-space ---------
     def _plan_wishart(self):
@@ -336,17 +395,26 @@ class Plan:
             if gap[-1] <= 1e-12 * max(1.0, abs(L[-1])):
                 continue                    # no gap at j: improper Wishart
             u, rate, log_c = _tangent(gap, 0.5 * (k - j - 1), n - k)
+            head = (float(np.sum(L)) + _multigammaln(0.5 * n, j)
+                    - _multigammaln(0.5 * k, j) + log_c
+                    - 0.5 * (n - k) * float(np.sum(np.log(rate))))
             key = offset + j
             if key not in memo:
+                # the sub-plan's mass is at least its normalizer, at least
+                # (Jensen) the Haar mean of its trace: skip it where that
+                # cannot win
+                jensen = (k - j) / (n - j) * float(np.sum(self.lam[j:]))
+                if head + jensen >= self.log_envelope_mass:
+                    continue
+                if self.work.exhausted:
+                    break
                 memo[key] = Plan(self.lam[j:], self.V[:, j:], self.p, k - j,
                                  exclude=np.hstack([self.exclude,
                                                     self.V[:, :j]]),
-                                 _memo=(memo, key), _block=False)
+                                 _memo=(memo, key), _block=False,
+                                 _work=self.work)
             sub = memo[key]
-            log_mass = (float(np.sum(L)) + _multigammaln(0.5 * n, j)
-                        - _multigammaln(0.5 * k, j) + log_c
-                        - 0.5 * (n - k) * float(np.sum(np.log(rate)))
-                        + sub.log_envelope_mass)
+            log_mass = head + sub.log_envelope_mass
             if log_mass < self.log_envelope_mass:
                 self.method = "split"
                 self.log_MS = log_mass
@@ -369,12 +437,19 @@ class Plan:
         if not 0 < n - k <= k:
             return
         dual = Plan(-self.lam, self.V, self.p, n - k, exclude=self.exclude,
-                    _dual=False, _block=block)
+                    _dual=False, _block=block, _work=self.work)
         log_mass = dual.log_envelope_mass + float(np.sum(self.lam))
         if log_mass < self.log_envelope_mass:
             self.method = "dual"
             self.log_MD = log_mass
             self.dual = dual
+
+    @property
+    def truncated(self):
+        """Whether the work budget ended the search for envelopes (the
+        plan is exact all the same; its envelope may be heavier than the
+        lightest one)."""
+        return self.work.exhausted
 
     @property
     def log_envelope_mass(self):
@@ -392,9 +467,10 @@ class Plan:
         return self.log_M2_full
 
 
-def _sub_plan(lam, V, p, k):
-    """The block envelope's sub-plan (no block envelope inside it)."""
-    return Plan(lam, V, p, k, _block=False)
+def _sub_plan(lam, V, p, k, work):
+    """The block envelope's sub-plan (no block envelope inside it), on the
+    parent's work budget."""
+    return Plan(lam, V, p, k, _block=False, _work=work)
 
 
 def plan(lam, V, p, k, method="auto", dual=True, block=True):

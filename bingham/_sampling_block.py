@@ -73,12 +73,15 @@ def _candidates(pl):
 
 
 def plan_block(pl, multigammaln, make_plan, only=None):
-    """Try every block (:func:`_candidates`, or the shape ``only``); keep
-    the lightest envelope if it beats the plan's current one.
-    ``make_plan(lam, V, p, k)`` builds the sub-plan (no block envelope
-    inside)."""
+    """Try the blocks (:func:`_candidates`, or the shape ``only``), smallest
+    first (the envelope's mass tends to grow with the block), where a lower
+    bound of their mass can win and while the plan's work budget lasts;
+    keep the lightest envelope if it beats the plan's current one.
+    ``make_plan(lam, V, p, k, work)`` builds the sub-plan (no block
+    envelope inside)."""
     k, n, r = pl.k, pl.n, pl.r
     lam = pl.lam
+    tries = []
     for t, with_zeros in [only] if only else _candidates(pl):
         b = t + (pl.m if with_zeros else 0)
         if n - b < 1:
@@ -96,10 +99,15 @@ def plan_block(pl, multigammaln, make_plan, only=None):
         base = (multigammaln(0.5 * n, k) - multigammaln(0.5 * b, k)
                 + k * phi_lo)
         # the sub-plan's mass is at least its normalizer, at least (Jensen)
-        # the Haar mean of tr(Y^T conc Y): skip the blocks that cannot win
-        if base + k / b * float(np.sum(conc)) >= pl.log_envelope_mass:
-            continue
-        sub = make_plan(conc, np.eye(b)[:, :t], b, k)
+        # the Haar mean of tr(Y^T conc Y)
+        lower = base + k / b * float(np.sum(conc))
+        tries.append((lower, t, with_zeros, b, lo, c, mult, conc, base))
+    for lower, t, with_zeros, b, lo, c, mult, conc, base in tries:
+        if pl.work.exhausted:
+            break
+        if lower >= pl.log_envelope_mass:
+            continue                   # this block cannot win
+        sub = make_plan(conc, np.eye(b)[:, :t], b, k, pl.work)
         log_mass = base + sub.log_envelope_mass
         if log_mass < pl.log_envelope_mass:
             pl.method = "block"

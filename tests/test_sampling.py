@@ -433,3 +433,43 @@ def test_variance_matches_the_hessian_under_the_block_envelope():
     var = d.eigenvalues @ H @ d.eigenvalues
     m4 = np.mean((t - t.mean()) ** 4)
     assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8, 13, 16])
+def test_bad_region_program_by_binary_powers(k):
+    """The bad-region bound's dynamic program, by binary powers of its
+    max-plus product, against the plain program (one coordinate at a
+    time, every index sum enumerated)."""
+    rng = np.random.default_rng(k)
+    pl = _sampling.plan(rng.uniform(0, 40, k + 4), g.random_uniform(
+        40, k + 4, rng=0), 40, k, method="macg")
+    for y0, gap in [(0.3, 5.0), (4.0, 40.0), (30.0, 200.0)]:
+        n = 60
+        h = y0 / n
+        s = gap * (-np.expm1(-h * np.arange(n + 1)))
+        psi = pl._log_f(np.maximum(s, pl.t_star))
+        budget = n - k
+        if budget <= 0:
+            continue
+        best = np.full(budget + 1, -np.inf)
+        best[0] = 0.0
+        for _ in range(k):
+            best = np.array([max(psi[i] + best[max(b - i, 0)]
+                                 for i in range(budget + 1))
+                             for b in range(budget + 1)])
+        assert pl._bad_region_bound(y0, gap, n=n) == pytest.approx(
+            best[budget], abs=1e-12)
+
+
+def test_planning_has_a_work_budget():
+    """A full spectrum of p = 64 with k = 32 at scale 300 has thousands of
+    candidate envelopes: the plan stops at its work budget (overshooting
+    by at most one step) and says so; a small input is planned in full."""
+    rng = np.random.default_rng(1)
+    lam = 300.0 * rng.uniform(-1.0, 1.0, 64)
+    V = g.random_uniform(64, 64, rng=0)
+    pl = _sampling.plan(lam, V, 64, 32)
+    assert pl.truncated
+    assert pl.work.left > -0.05 * _sampling.PLAN_WORK  # overshoot: one step
+    small = _sampling.plan(lam[:6], V[:, :6], 64, 2)
+    assert not small.truncated
