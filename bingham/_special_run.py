@@ -27,6 +27,7 @@ _USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
          _codes.USED_HOLONOMIC: "holonomic",
          _codes.USED_CUT: "cut",
          _codes.USED_KUMMER: "series",
+         _codes.USED_RANK_TWO: "rank two",
          _USED_ISOTROPIC: "isotropic"}
 _RTOL = 2.0 ** -53
 _EPS = 2.0 ** -52

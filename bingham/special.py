@@ -361,6 +361,9 @@ _REASONS = {
            "method (tier 2{})",
     "isotropic": "an isotropic concentration (one nonzero value repeated): "
                  "the exact Pfaffian method",
+    "rank two": "a Bingham input with two nonzero eigenvalues that the "
+                "branch-cut method does not certify: the matrix-beta "
+                "integral (tier 2)",
     "kummer": "one eigenvalue, 0 < a < b with x in [-250, 2000] or a "
               "negative integer with x <= 0: Kummer's series of positive "
               "terms (tier 1)",
@@ -377,8 +380,8 @@ def explain(a, b, x, *, method="auto"):
     "reason"}``.
 
     ``method`` is what produced the value: ``"contour"``, ``"series"``,
-    ``"cut"``, ``"holonomic"``, ``"isotropic"``, ``"laplace"``, ``"closed
-    form"`` or ``"none"`` (NaN input); ``reason`` says why, in the terms of
+    ``"cut"``, ``"rank two"``, ``"holonomic"``, ``"isotropic"``,
+    ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN input); ``reason`` says why, in the terms of
     the policy of ``method="auto"`` (``bingham/_kernels/policy.py``: tier 1
     the closed forms and the contour, tier 2 the branch-cut method on
     Bingham inputs, tier 3 the rest), with Kummer's relation named where

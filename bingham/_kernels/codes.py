@@ -28,3 +28,4 @@ USED_HOLONOMIC = 5
 USED_ISOTROPIC = 6  # run from Python (bingham._isotropic)
 USED_CUT = 7
 USED_KUMMER = 8  # Kummer's series of one eigenvalue (bingham._kernels.kummer)
+USED_RANK_TWO = 9  # two nonzero eigenvalues (bingham._kernels.rank_two)

@@ -11,7 +11,10 @@ before it left open.
    :mod:`.direct`.
 2. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
-   relative.
+   relative; where it is not and at most two eigenvalues are nonzero
+   (``2 <= k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`,
+   1-50 ms: after the branch-cut method, which takes about 0.2 ms where
+   it certifies).
 3. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 2's result
    competing (:mod:`.dispatch`).
@@ -29,8 +32,14 @@ per-input work budget (:mod:`.budget`) spans tiers 2 and 3.
 """
 import numpy as np
 
-from . import branch_cut, direct, dispatch, strip_cache
+from . import branch_cut, direct, dispatch, rank_two, strip_cache
 from .codes import AUTO, CONTOUR, CUT
+
+
+def _few_nonzero(x):
+    """Whether some row of ``x`` has at most two nonzero entries (the
+    matrix-beta integral's kernel is compiled only where one does)."""
+    return bool((np.count_nonzero(x, axis=1) <= 2).any())
 
 
 def evaluate(a, b, x, nder, method, rtol, max_pairs):
@@ -54,6 +63,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     if method in (AUTO, CUT):
         final = branch_cut.cut_rows(a, b, x, nder, method, rows, *out, spent)
         rows = rows[~final]
+        if method == AUTO and rows.size and _few_nonzero(x[rows]):
+            final = rank_two.rank_two_rows(a, b, x, nder, rows, *out, spent)
+            rows = rows[~final]
         if rows.size == 0:
             return out
     # the series' strip table (:mod:`.strip_cache`), chosen by the first

@@ -1,0 +1,127 @@
+"""The matrix-beta integral for two nonzero eigenvalues
+(``bingham/_kernels/rank_two.py``): against the scalar Kummer function (one
+eigenvalue zero), the isotropic method (equal eigenvalues), the mpmath
+transcription of the same representation at large and mixed
+concentrations, finite differences of its own gradient, and in "auto"."""
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from bingham import special
+from bingham._kernels import budget
+from bingham._kernels import rank_two as R
+
+HERE = os.path.dirname(__file__)
+
+
+def two(k, p, x1, x2, nder=1):
+    budget.start()
+    v, g, h, e, ok = R.rank_two(k, p, float(max(x1, x2)), float(min(x1, x2)),
+                                nder)
+    assert np.isfinite(v) and e < 1e-8 * max(1.0, abs(v))
+    return v, g, h, e
+
+
+@pytest.mark.parametrize("z", [0.0, 1e-8, 0.3, 7.0, 24.9, 25.1, 60.0, 3e3,
+                               1e7])
+def test_bessel_ratio_against_scipy(z):
+    from scipy import special as sc
+    li0, r, omr, rz = R.bessel_ratio(z)
+    assert li0 == pytest.approx(np.log(sc.i0e(z)), abs=3e-15)
+    ref = sc.i1e(z) / sc.i0e(z)
+    assert r == pytest.approx(ref, rel=1e-15, abs=1e-300)
+    assert omr == pytest.approx(1.0 - ref, rel=1e-12, abs=1e-16)
+    assert rz == pytest.approx(0.5 if z == 0 else ref / z, rel=1e-14)
+
+
+def test_one_eigenvalue_zero_is_the_scalar_function():
+    """``x_l = 0``: ``1F1(k/2; p/2; x_h)`` of one variable, computed by the
+    contour or Kummer's series; value and gradient."""
+    rng = np.random.default_rng(3)
+    for _ in range(24):
+        p = int(rng.choice([4, 6, 10, 40, 300, 4096]))
+        k = int(rng.integers(2, min(p - 1, 40)))
+        x = float(rng.choice([-1, 1]) * 10 ** rng.uniform(-2, 5))
+        v, g, _, e = two(k, p, x, 0.0)
+        ref, err = special.log_hyp1f1(k / 2, p / 2, [x], return_error=True)
+        gref = special.grad_log_hyp1f1(k / 2, p / 2, [x])[0]
+        slot = 0 if x > 0 else 1          # x_h is the larger of (x, 0)
+        assert abs(v - ref) <= e + err + 1e-13 * max(1.0, abs(v)), (k, p, x)
+        assert g[slot] == pytest.approx(gref, rel=1e-9, abs=1e-12)
+        # the zero's gradient: what the other p - 1 directions share
+        rest = (k - gref) / (p - 1)
+        assert g[1 - slot] == pytest.approx(rest, rel=1e-8, abs=1e-12)
+
+
+@pytest.mark.parametrize("k, p, c", [(2, 6, 300.0), (4, 40, 3069.528),
+                                     (8, 64, -500.0), (3, 5, 1e4)])
+def test_equal_eigenvalues_against_the_isotropic_method(k, p, c):
+    v, g, _, e = two(k, p, c, c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        iso = special.explain(k / 2, p / 2, [c, c], method="isotropic")
+    assert abs(v - iso["logF"]) <= e + iso["error"] + 1e-13 * abs(v)
+    assert g[0] == pytest.approx(g[1], rel=1e-10)
+
+
+def test_mpmath_cases_at_large_and_mixed_concentrations():
+    path = os.path.join(HERE, "reference", "rank_two_cases.json")
+    with open(path) as fh:
+        cases = json.load(fh)["cases"]
+    assert len(cases) >= 10
+    for c in cases:
+        v, _, _, e = two(c["k"], c["p"], *c["x"])
+        ref = float(c["logF"])
+        assert abs(v - ref) <= max(e, c["accuracy"]) + 2e-13 * max(
+            1.0, abs(ref)), c
+
+
+@pytest.mark.parametrize("k, p, x1, x2", [(3, 10, 5.0, -2.0),
+                                          (8, 64, 300.0, -250.0),
+                                          (4, 40, 120.0, 119.0),
+                                          (6, 12, 40.0, 10.0)])
+def test_hessian_against_differences_of_the_gradient(k, p, x1, x2):
+    _, g, h, _ = two(k, p, x1, x2, nder=2)
+    step = 1e-4 * max(1.0, abs(x1), abs(x2))
+    for j in range(2):
+        d = np.zeros(2)
+        d[j] = step
+        gp = two(k, p, *(np.array([x1, x2]) + d))[1]
+        gm = two(k, p, *(np.array([x1, x2]) - d))[1]
+        assert h[:, j] == pytest.approx((gp - gm) / (2 * step), rel=1e-5,
+                                        abs=1e-9)
+    assert h[0, 1] == pytest.approx(h[1, 0])
+    assert np.all(np.linalg.eigvalsh(h) >= -1e-12)   # a covariance
+
+
+def test_near_tie_is_continuous():
+    """A split of 1e-9 of the scale changes nothing beyond the estimates
+    and the first-order term."""
+    for k, p, c in [(8, 40, 3069.528), (12, 32, 596.242), (2, 5, 40.0)]:
+        v0, g0, _, e0 = two(k, p, c, c)
+        d = 1e-9 * c
+        v1, g1, _, e1 = two(k, p, c + d, c)
+        assert abs(v1 - v0 - g0[0] * d) <= e0 + e1 + 1e-14 * abs(v0)
+        assert np.abs(g1 - g0).max() < 1e-6
+
+
+@pytest.mark.parametrize("k, p, x", [
+    (8, 64, [1e4, -7987.718]),          # Laplace before, 0.02 off
+    (8, 40, [3069.528003, 3069.528]),   # Laplace before, 0.026 off
+    (12, 32, [596.247, 596.237]),       # Laplace before, 0.15 off
+    (5, 4096, [1e4, -300.0]),           # Laplace before, 4.5 off
+])
+def test_auto_answers_two_nonzero_eigenvalues_exactly(k, p, x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = special.explain(k / 2, p / 2, x)
+        grad = special.grad_log_normalizer_eigvals(x + [0.0, 0.0], k, p)
+    assert out["method"] == "rank two"
+    assert out["error"] <= 1e-12 * max(1.0, abs(out["logF"]))
+    # the given zeros share what the implicit ones do; the full spectrum's
+    # gradient sums to k
+    assert grad[2] == grad[3]
+    assert grad[:2].sum() + (p - 2) * grad[2] == pytest.approx(k, rel=1e-10)
