@@ -35,10 +35,14 @@ THRESHOLDS = (0.1, 0.01, 1e-3)
 def run(items, draws, cap):
     rows = []
     runner = Runner()          # the normalizer, in a worker with a time cap
+    # the planner imports scipy on first use: not part of any plan's time
+    _sampling.plan(np.array([2.0, 1.0]), np.eye(4)[:, :2], 4, 2)
     for i, (k, p, x, tags) in enumerate(items):
         x = np.array(x)
         V = grassmann.random_uniform(p, x.size, rng=i)
+        t0 = time.perf_counter()
         pl = _sampling.plan(x, V, p, k)
+        plan_time = time.perf_counter() - t0
         res = runner.call((k, p, list(x)), cap)
         logF, err = (res[1]["logF"], res[1]["error"]) if res else (
             np.nan, np.inf)
@@ -54,7 +58,8 @@ def run(items, draws, cap):
                          rank=tags["rank"], tie=tags["tie"],
                          mixed=tags["mixed"], method=pl.method,
                          acceptance=acc, certified=bool(ok),
-                         per_draw=per_draw, x=x.tolist()))
+                         per_draw=per_draw, plan_time=plan_time,
+                         truncated=bool(pl.truncated), x=x.tolist()))
         print(f"\r{i + 1}/{len(items)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     runner.close()
@@ -103,9 +108,18 @@ def main():
                     key=lambda r: r["acceptance"])
     below = sum(r["acceptance"] < THRESHOLDS[0] for r in ranked)
     worst = ranked[:max(12, below)]
+    plan = np.array([r["plan_time"] for r in rows])
+    slow = max(rows, key=lambda r: r["plan_time"])
     text = [f"Sampler map: {len(rows)} inputs (seed {args.seed}), "
             f"{uncertified} without a certified normalizer left out; "
             f"{time.time() - t0:.0f} s.", "", table, "",
+            f"Planning (all {len(rows)} inputs): median "
+            f"{np.median(plan) * 1e3:.1f} ms, 90th percentile "
+            f"{np.percentile(plan, 90) * 1e3:.1f} ms, maximum "
+            f"{plan.max() * 1e3:.0f} ms (k={slow['k']}, p={slow['p']}, "
+            f"rank {slow['rank']}); "
+            f"{sum(r['truncated'] for r in rows)} stopped by the work "
+            f"budget.", "",
             f"Lowest acceptance ({below} of {len(ranked)} below "
             f"{THRESHOLDS[0]:g}, all listed):", "",
             "| k | p | rank | scale | ties | signs | envelope | acceptance |",

@@ -164,6 +164,6 @@ def run_moe_blocks(args, row):
             f"router fwd+bwd", t_router,
             "the whole block fwd+bwd (router, experts, combine)", t_block,
             target="router < 5% of the block (speed-up >= 20x)")
-        row(f"  the same router against its unavoidable work", t_router,
+        row("  the same router against its unavoidable work", t_router,
             "linear d->E*rank, squares, softmax, top-k", t_floor,
             target="within 1.3x (speed-up >= 0.77x)")

@@ -56,7 +56,6 @@ All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 """
-
 import numpy as np
 
 from . import _sampling_block

@@ -81,7 +81,6 @@ def plan_block(pl, multigammaln, make_plan, only=None):
     envelope inside)."""
     k, n, r = pl.k, pl.n, pl.r
     lam = pl.lam
-    tries = []
     for t, with_zeros in [only] if only else _candidates(pl):
         b = t + (pl.m if with_zeros else 0)
         if n - b < 1:
@@ -99,14 +98,11 @@ def plan_block(pl, multigammaln, make_plan, only=None):
         base = (multigammaln(0.5 * n, k) - multigammaln(0.5 * b, k)
                 + k * phi_lo)
         # the sub-plan's mass is at least its normalizer, at least (Jensen)
-        # the Haar mean of tr(Y^T conc Y)
-        lower = base + k / b * float(np.sum(conc))
-        tries.append((lower, t, with_zeros, b, lo, c, mult, conc, base))
-    for lower, t, with_zeros, b, lo, c, mult, conc, base in tries:
+        # the Haar mean of tr(Y^T conc Y): skip the blocks that cannot win
+        if base + k / b * float(np.sum(conc)) >= pl.log_envelope_mass:
+            continue
         if pl.work.exhausted:
             break
-        if lower >= pl.log_envelope_mass:
-            continue                   # this block cannot win
         sub = make_plan(conc, np.eye(b)[:, :t], b, k, pl.work)
         log_mass = base + sub.log_envelope_mass
         if log_mass < pl.log_envelope_mass:

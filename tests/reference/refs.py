@@ -22,7 +22,6 @@ Each function returns ``log F`` as an ``mpmath.mpf`` (``n1``: ``log |F|`` and
 the sign).
 """
 import functools
-import math
 
 import mpmath as mp
 
