@@ -354,14 +354,18 @@ def _pieces(m1, cm1, mv, cmv, xh, xl, am, bm):
 
 
 @jit
-def _sums(level, xh, xl, am, bm, P, ref, nder):
+def _sums(level, xh, xl, am, bm, P, ref, nder, centre):
     """Tanh-sinh sums at one level, scaled by ``e^-ref``: ``[S, S E[g_h],
-    S E[1 - g_h], S E[g_l], S E[1 - g_l], S E[(dw/2)^2 r'], ...,
-    largest log term]``; see :func:`rank_two`."""
+    S E[1 - g_h], S E[g_l], S E[1 - g_l], S E[(dw/2)^2 r'], S Var(g_h),
+    S Cov(g_h, g_l), S Var(g_l), ..., largest log term]``; see
+    :func:`rank_two`.  The (co)variances only with ``centre = (G_h, 1 -
+    G_h, G_l, 1 - G_l)``, the means of a first pass (the deviation is
+    formed from ``1 - g`` where the mean is above 1/2)."""
     h = H0 / 2.0 ** level
     nt = int(T_MAX / h)
     out = np.zeros(12)
     top = -np.inf
+    second = centre.shape[0] == 4
     for p1 in range(2):
         for i in range(-nt, nt + 1):
             w1, c1, wt1 = _node(i * h, h, P[p1, 0], P[p1, 1], P[p1, 2],
@@ -381,54 +385,28 @@ def _sums(level, xh, xl, am, bm, P, ref, nder):
                     if f == 0.0:
                         continue
                     out[0] += f
-                    if nder >= 1:
-                        # d/dx of the exponent and one minus it
-                        out[1] += f * (w1 - 0.5 * dw * omr)
-                        out[2] += f * (c1 + 0.5 * dw * omr)
-                        out[3] += f * (w2 + 0.5 * dw * omr)
-                        out[4] += f * (c1 + 0.5 * dw * (1.0 + r))
-                        if nder >= 2:
-                            out[5] += f * 0.25 * dw * dw * rp
+                    if nder < 1:
+                        continue
+                    # d/dx of the exponent and one minus it
+                    gh = w1 - 0.5 * dw * omr
+                    ogh = c1 + 0.5 * dw * omr
+                    gl = w2 + 0.5 * dw * omr
+                    ogl = c1 + 0.5 * dw * (1.0 + r)
+                    out[1] += f * gh
+                    out[2] += f * ogh
+                    out[3] += f * gl
+                    out[4] += f * ogl
+                    if nder >= 2:
+                        out[5] += f * 0.25 * dw * dw * rp
+                    if second:
+                        dh = (centre[1] - ogh if centre[0] > 0.5
+                              else gh - centre[0])
+                        dl = (centre[3] - ogl if centre[2] > 0.5
+                              else gl - centre[2])
+                        out[6] += f * dh * dh
+                        out[7] += f * dh * dl
+                        out[8] += f * dl * dl
     out[11] = top
-    return out
-
-
-@jit
-def _second(level, xh, xl, am, bm, P, ref, Gh, oGh, Gl, oGl, near_h,
-            near_l):
-    """Centred second moments of ``(g_h, g_l)`` at one level (``near_*``:
-    the mean is above 1/2, so the deviation is formed from ``1 - g``)."""
-    h = H0 / 2.0 ** level
-    nt = int(T_MAX / h)
-    out = np.zeros(3)
-    for p1 in range(2):
-        for i in range(-nt, nt + 1):
-            w1, c1, wt1 = _node(i * h, h, P[p1, 0], P[p1, 1], P[p1, 2],
-                                P[p1, 3])
-            if w1 <= 0.0 or c1 <= 0.0 or wt1 == 0.0:
-                continue
-            for p2 in range(2, 4):
-                for j in range(-nt, nt + 1):
-                    v, cv, wt2 = _node(j * h, h, P[p2, 0], P[p2, 1],
-                                       P[p2, 2], P[p2, 3])
-                    if v <= 0.0 or cv <= 0.0 or wt2 == 0.0:
-                        continue
-                    L, w2, c2, dw, r, omr, rp = _point(w1, c1, v, cv, xh,
-                                                       xl, am, bm)
-                    f = wt1 * wt2 * math.exp(L - ref)
-                    if f == 0.0:
-                        continue
-                    if near_h:
-                        dh = oGh - (c1 + 0.5 * dw * omr)
-                    else:
-                        dh = (w1 - 0.5 * dw * omr) - Gh
-                    if near_l:
-                        dl = oGl - (c1 + 0.5 * dw * (1.0 + r))
-                    else:
-                        dl = (w2 + 0.5 * dw * omr) - Gl
-                    out[0] += f * dh * dh
-                    out[1] += f * dh * dl
-                    out[2] += f * dl * dl
     return out
 
 
@@ -452,15 +430,16 @@ def rank_two(k, p, xh, xl, nder):
     shift = max(xh, 0.0) + max(xl, 0.0) + math.log(2.0) - lsel
     prev = np.zeros(12)
     cur = np.zeros(12)
+    none = np.zeros(0)
     ok = False
     change = np.inf
     before = np.inf
     level = 0
     for level in range(MAX_LEVEL + 1):
-        cur = _sums(level, xh, xl, am, bm, P, ref, nder)
+        cur = _sums(level, xh, xl, am, bm, P, ref, nder, none)
         if cur[11] > 600.0:      # the mode was missed by far: rescale
             ref += cur[11]
-            cur = _sums(level, xh, xl, am, bm, P, ref, nder)
+            cur = _sums(level, xh, xl, am, bm, P, ref, nder, none)
         if level >= 1:
             before = change
             change = abs(cur[0] - prev[0]) / cur[0]
@@ -491,12 +470,12 @@ def rank_two(k, p, xh, xl, nder):
         g[0] = Gh if Gh <= 0.5 else 1.0 - oGh
         g[1] = Gl if Gl <= 0.5 else 1.0 - oGl
         if nder >= 2:
-            sec = _second(level, xh, xl, am, bm, P, ref, Gh, oGh, Gl, oGl,
-                          Gh > 0.5, Gl > 0.5)
+            centre = np.array([Gh, oGh, Gl, oGl])
+            sec = _sums(level, xh, xl, am, bm, P, ref, nder, centre)
             eh = cur[5] / S
-            hs[0, 0] = eh + sec[0] / S
-            hs[1, 1] = eh + sec[2] / S
-            hs[0, 1] = -eh + sec[1] / S
+            hs[0, 0] = eh + sec[6] / S
+            hs[1, 1] = eh + sec[8] / S
+            hs[0, 1] = -eh + sec[7] / S
             hs[1, 0] = hs[0, 1]
     return logF, g, hs, err, ok
 
