@@ -24,8 +24,11 @@ The integral runs over ``w_1`` in (0, 1) and ``w_2 = w_1 v``, ``v`` in
 quadrature (double-exponential clustering at the ends resolves the boundary
 layers of width ``1/|x|`` at large concentration and the endpoint
 singularities of the Beta factors); every complement ``1 - w`` is formed
-from positive parts.  The step is halved until two levels agree; their
-difference is the error estimate.  Derivatives are moments of
+from positive parts.  The step is halved until two levels agree (at most
+``MAX_LEVEL`` halvings, 10-50 ms); the error estimate is their difference,
+ten times it where the levels stall short of quadratic convergence, plus
+the rounding of the Selberg constant's log-gamma terms (they cancel at
+large ``p``).  Derivatives are moments of
 ``d/dx`` of the exponent (``I1/I0`` ratios), centred, with ``1 - g`` carried
 where ``g`` is near one, so that the tiny variances at large concentration
 keep their relative accuracy.
