@@ -125,3 +125,20 @@ def test_auto_answers_two_nonzero_eigenvalues_exactly(k, p, x):
     # gradient sums to k
     assert grad[2] == grad[3]
     assert grad[:2].sum() + (p - 2) * grad[2] == pytest.approx(k, rel=1e-10)
+
+
+def test_batch_rows_agree_with_single_calls():
+    """In a batch, the rows with two nonzero eigenvalues (a given zero
+    among them) take the matrix-beta integral, the others their own
+    methods; every row matches its single call."""
+    x = np.array([[1e4, -7987.718, 0.0], [5.0, 3.0, 1.0],
+                  [3069.528003, 0.0, 3069.528]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch, g = special.value_and_grad_log_hyp1f1(4.0, 32.0, x)
+        for i in range(3):
+            one, g1 = special.value_and_grad_log_hyp1f1(4.0, 32.0, x[i])
+            assert batch[i] == pytest.approx(one, rel=1e-14)
+            np.testing.assert_allclose(g[i], g1, rtol=1e-12)
+    # a given zero: the share of every zero direction
+    assert g[0, 2] == pytest.approx((8 - g[0, 0] - g[0, 1]) / 62, rel=1e-12)
