@@ -172,7 +172,8 @@ def _node(t, h, lo, ln, chi, c):
 @jit
 def _mode(xh, xl, am, bm):
     """Where the integrand peaks: ``(w1, 1 - w1, v, 1 - v)``, from a grid in
-    the logistic variables and a few rounds of golden-section search."""
+    the logistic variables and the product of the one-variable Beta peaks,
+    then a few rounds of golden-section search and Newton steps."""
     best = -np.inf
     b1 = 0.0
     bv = 0.0
@@ -369,46 +370,54 @@ def _sums(level, xh, xl, am, bm, P, ref, nder, centre):
     out = np.zeros(12)
     top = -np.inf
     second = centre.shape[0] == 4
+    # the v nodes of both pieces, the same for every w1 node
+    vs = np.empty((2 * (2 * nt + 1), 3))
+    nv = 0
+    for p2 in range(2, 4):
+        for j in range(-nt, nt + 1):
+            v, cv, wt2 = _node(j * h, h, P[p2, 0], P[p2, 1], P[p2, 2],
+                               P[p2, 3])
+            if v > 0.0 and cv > 0.0 and wt2 != 0.0:
+                vs[nv, 0] = v
+                vs[nv, 1] = cv
+                vs[nv, 2] = wt2
+                nv += 1
     for p1 in range(2):
         for i in range(-nt, nt + 1):
             w1, c1, wt1 = _node(i * h, h, P[p1, 0], P[p1, 1], P[p1, 2],
                                 P[p1, 3])
             if w1 <= 0.0 or c1 <= 0.0 or wt1 == 0.0:
                 continue
-            for p2 in range(2, 4):
-                for j in range(-nt, nt + 1):
-                    v, cv, wt2 = _node(j * h, h, P[p2, 0], P[p2, 1],
-                                       P[p2, 2], P[p2, 3])
-                    if v <= 0.0 or cv <= 0.0 or wt2 == 0.0:
-                        continue
-                    L, w2, c2, dw, r, omr, rp = _point(w1, c1, v, cv, xh,
-                                                       xl, am, bm)
-                    top = max(top, L - ref)
-                    f = wt1 * wt2 * math.exp(L - ref)
-                    if f == 0.0:
-                        continue
-                    out[0] += f
-                    if nder < 1:
-                        continue
-                    # d/dx of the exponent and one minus it
-                    gh = w1 - 0.5 * dw * omr
-                    ogh = c1 + 0.5 * dw * omr
-                    gl = w2 + 0.5 * dw * omr
-                    ogl = c1 + 0.5 * dw * (1.0 + r)
-                    out[1] += f * gh
-                    out[2] += f * ogh
-                    out[3] += f * gl
-                    out[4] += f * ogl
-                    if nder >= 2:
-                        out[5] += f * 0.25 * dw * dw * rp
-                    if second:
-                        dh = (centre[1] - ogh if centre[0] > 0.5
-                              else gh - centre[0])
-                        dl = (centre[3] - ogl if centre[2] > 0.5
-                              else gl - centre[2])
-                        out[6] += f * dh * dh
-                        out[7] += f * dh * dl
-                        out[8] += f * dl * dl
+            for q in range(nv):
+                v, cv, wt2 = vs[q, 0], vs[q, 1], vs[q, 2]
+                L, w2, c2, dw, r, omr, rp = _point(w1, c1, v, cv, xh,
+                                                   xl, am, bm)
+                top = max(top, L - ref)
+                f = wt1 * wt2 * math.exp(L - ref)
+                if f == 0.0:
+                    continue
+                out[0] += f
+                if nder < 1:
+                    continue
+                # d/dx of the exponent and one minus it
+                gh = w1 - 0.5 * dw * omr
+                ogh = c1 + 0.5 * dw * omr
+                gl = w2 + 0.5 * dw * omr
+                ogl = c1 + 0.5 * dw * (1.0 + r)
+                out[1] += f * gh
+                out[2] += f * ogh
+                out[3] += f * gl
+                out[4] += f * ogl
+                if nder >= 2:
+                    out[5] += f * 0.25 * dw * dw * rp
+                if second:
+                    dh = (centre[1] - ogh if centre[0] > 0.5
+                          else gh - centre[0])
+                    dl = (centre[3] - ogl if centre[2] > 0.5
+                          else gl - centre[2])
+                    out[6] += f * dh * dh
+                    out[7] += f * dh * dl
+                    out[8] += f * dl * dl
     out[11] = top
     return out
 
