@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+from bingham._kernels import codes, direct, policy
 from bingham.special import explain, log_hyp1f1
 
 
@@ -48,26 +49,46 @@ def test_forced_series_is_not_answered_by_the_contour():
 
 
 def test_tiers_compile_on_demand():
-    """A k = 1 call reaches tier 1 only: the branch-cut and last-tier
-    kernels stay uncompiled (and unloaded from the cache); a Bingham input
-    with k = 3 reaches tier 2 and no further when it certifies there."""
+    """A Bingham input with k = 3 that certifies in tier 2 compiles neither
+    tier 1 (no row it may answer), nor the projection (no tie), nor the
+    matrix-beta or last-tier kernels; a k = 1 call after it compiles tier
+    1 only."""
     code = (
         "import warnings; warnings.simplefilter('ignore')\n"
         "import numpy as np\n"
         "from bingham.special import log_hyp1f1, explain\n"
-        "from bingham._kernels import confluent, direct, dispatch, "
+        "from bingham._kernels import confluent_terms, direct, dispatch, "
         "rank_two\n"
-        "log_hyp1f1(0.5, 1.5, np.array([[1.0, 2.0], [3.0, 4.0]]))\n"
-        "assert direct.quick_rows.signatures\n"
-        "assert not confluent.confluent_bingham.signatures\n"
-        "assert not dispatch.evaluate_rows.signatures\n"
         "assert explain(1.5, 5.0, np.array([8.0, 5.0, 2.0]))['method'] "
         "== 'cut'\n"
-        "assert confluent.confluent_bingham.signatures\n"
+        "assert confluent_terms._raw_sum.signatures\n"
+        "assert not confluent_terms._projected.signatures\n"
+        "assert not direct.quick_rows.signatures\n"
         "assert not rank_two.rank_two_rows.signatures\n"
+        "assert not dispatch.evaluate_rows.signatures\n"
+        "log_hyp1f1(0.5, 1.5, np.array([[1.0, 2.0], [3.0, 4.0]]))\n"
+        "assert direct.quick_rows.signatures\n"
         "assert not dispatch.evaluate_rows.signatures\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("nder", [0, 1])
+def test_tier_one_check_covers_every_row_tier_one_answers(nder):
+    """The numpy check that skips tier 1 is a superset of the rows tier 1
+    answers: NaN, closed forms, zeros, one eigenvalue, a or b - a = 1/2,
+    mixed over random rows (checked row by row against the kernel)."""
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        n = int(rng.integers(1, 5))
+        a = float(rng.choice([0.0, 0.5, 1.0, 1.5, 2.0, 2.5, np.nan]))
+        b = float(rng.choice([a, a + 0.5, a + 1.0, 2.5, 4.0, 0.5 * n]))
+        x = rng.choice([0.0, 0.0, 1.0, -2.0, 3.5, np.nan], size=n)
+        for method in (codes.AUTO, codes.CUT, codes.SERIES):
+            done = direct.quick(a, b, x, nder, method, 1e-13)[0]
+            may = policy._tier_one_may_answer(
+                np.array([a]), np.array([b]), x[None], nder, method)
+            assert may or not done, (a, b, x, method)
 
 
 def test_batch_rows_go_to_different_tiers():

@@ -12,7 +12,7 @@ from ._jit import jit
 from .budget import resume
 from .codes import (AUTO, NOT_APPLICABLE, NOT_CONVERGED, OK, USED_CUT,
                     USED_NONE)
-from .confluent import confluent_bingham
+from .confluent import confluent_bingham, warm_up
 
 # the relative error estimate under which a result counts as converged ...
 CUT_ACCEPT = 5e-13
@@ -59,8 +59,7 @@ def _compile_first():
     on a fresh machine the confluent method compiles for about a minute,
     which must not be charged to the first row's work budget (its
     refinement would stop at once).  A compiled loop got this for free."""
-    if not confluent_bingham.signatures:
-        confluent_bingham(2, 4, np.array([1.0, 0.5]), 0)
+    warm_up()
     if not resume.signatures:
         resume(0.0)
 

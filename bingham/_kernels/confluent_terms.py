@@ -32,6 +32,14 @@ and their sizes differ by the basis polynomials' growth across the gap
 (about ``gap^(row)``), which no single ``r`` balances where ``k`` is well
 above the bound and the gap is thousands (k=8, p=40, a pair 3e3 above 38
 zeros: estimate 0.3); the estimate shows it.
+
+Compiled are the leaves only (:func:`_raw_sum`, :func:`_projected`,
+:func:`_normalised`); :func:`term_sum`, :func:`projected_sum` and
+:func:`projection_shift`, which call them a few times each, are plain
+Python.  numba links a compiled callee into every compiled caller and
+optimises the whole again, so each compiled level above ``_raw_sum`` cost
+as much to compile as ``_raw_sum`` itself (11-15 s each, on a cold start,
+for a few microseconds of call overhead saved per call).
 """
 import cmath
 import math
@@ -39,7 +47,7 @@ import math
 import numpy as np
 
 from ._jit import jit
-from .budget import expired
+from .budget import expired, uncharged
 from .cut import _lu_det, _lu_inverse
 
 _EPS = 2.220446049250313e-16
@@ -385,13 +393,12 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
     return top, S, H, dS, d2S, Hd
 
 
-@jit
 def term_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
     """``(log |S|, relative rounding, grad, hess, grad rounding)`` of
     :func:`_raw_sum`: the log of the sum, its derivatives, and the
     first-order rounding of the gradient (every term's rounding times its
     own gradient, which may be far larger than the sum's where the terms
-    cancel)."""
+    cancel).  Plain Python around two kernels (module docstring)."""
     top, S, H, dS, d2S, Hd = _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA,
                                       db, dT, d2A, d2b, d2T)
     return _normalised(top, S, H, dS, d2S, Hd)
@@ -415,16 +422,25 @@ def _normalised(top, S, H, dS, d2S, Hd):
     return top + math.log(abs(S)), H / abs(S), grad, hess, gerr
 
 
-@jit
 def projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
                   d2T, proj, cap, shift):
     """:func:`term_sum` with the terms that put more than ``cap[q]`` points
     on group ``proj[q]`` removed (module docstring); the radius is ``log r
-    = ref_(g+1) - ref_g + shift``."""
-    P = proj.shape[0]
-    if P == 0:
+    = ref_(g+1) - ref_g + shift``.  Plain Python: :func:`term_sum` where
+    nothing is projected, else :func:`_projected`."""
+    if proj.shape[0] == 0:
         return term_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A,
                         d2b, d2T)
+    # compiled when a projection is first needed, outside the budget
+    return uncharged(_projected, kk, A, b, T, Aabs, Tabs, ref, tie, dA, db,
+                     dT, d2A, d2b, d2T, proj, cap, shift)
+
+
+@jit
+def _projected(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T,
+               proj, cap, shift):
+    """:func:`projected_sum` with at least one group projected."""
+    P = proj.shape[0]
     N = kk + 1
     nd = dA.shape[1]
     nd2 = d2A.shape[1]
@@ -550,7 +566,6 @@ def projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
 SHIFTS = (0.0, 5.0, 10.0, -3.0, 15.0, 20.0)
 
 
-@jit
 def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
                      d2T, proj, cap, shift, search):
     """``(shift, ...)``: :func:`projected_sum` at ``shift``, or with
@@ -561,7 +576,7 @@ def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
     group and the next one (shift 0); the polynomial basis's growth across
     the gap moves the best radius, by up to about e^10 in the spectra
     measured (k=6, p=16, a triple at 300 above zeros: rounding 1e-5 at
-    shift 0, 6e-11 at 10)."""
+    shift 0, 6e-11 at 10).  Plain Python (module docstring)."""
     if not search:
         out = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT,
                             d2A, d2b, d2T, proj, cap, shift)

@@ -25,8 +25,9 @@ budget of 1e6 strip pairs, at a median of 12 ms (the branch-cut method
 takes about 1 ms).
 
 Each tier is a separate compiled kernel, compiled the first time a row
-reaches it: a first call answered by tier 1 compiles the contour only, one
-answered by tier 2 the branch-cut method too.  A forced ``method`` goes to
+reaches it (tier 1 only where a numpy check finds a row it may answer): a
+first call answered by tier 1 compiles the contour only, one answered by
+tier 2 the branch-cut method only.  A forced ``method`` goes to
 its own tier (``"contour"``: 1, ``"cut"``: 2, the others: 3).  The
 per-input work budget (:mod:`.budget`) spans tiers 2 and 3.
 """
@@ -42,6 +43,22 @@ def _few_nonzero(x):
     return bool((np.count_nonzero(x, axis=1) <= 2).any())
 
 
+def _tier_one_may_answer(a, b, x, nder, method):
+    """Whether tier 1 (:func:`.direct.quick`) may answer some row: a NaN, a
+    closed form, one eigenvalue (after dropping zeros for a value), or the
+    contour's ``a = 1/2`` or ``b - a = 1/2``.  A superset of the rows it
+    answers, in numpy: a batch it cannot answer does not compile it (the
+    contour, several seconds of a cold start)."""
+    nz = np.count_nonzero(x, axis=1)
+    may = (np.isnan(a) | np.isnan(b) | np.isnan(x).any(axis=1) | (a == 0.0)
+           | (a == b) | ((nz == 0) & (nder == 0)))
+    if method == AUTO:
+        ne = nz if nder == 0 else np.full_like(nz, x.shape[1])
+        half = ((a == 0.5) | (b - a == 0.5)) & (b >= 0.5 * ne)
+        may |= (ne == 1) | half
+    return bool(may.any())
+
+
 def evaluate(a, b, x, nder, method, rtol, max_pairs):
     """``(logF, grad, hess, err, status, used)`` for the rows of ``x``
     (shape ``(N, n)``; ``a``, ``b`` of shape ``(N,)``).  Derivative arrays
@@ -55,7 +72,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     grad = np.zeros((N if nder >= 1 else 0, n))
     hess = np.zeros((N if nder >= 2 else 0, n, n))
     out = (logF, grad, hess, err, status, used)
-    done = direct.quick_rows(a, b, x, nder, method, rtol, *out)
+    if method == CONTOUR or _tier_one_may_answer(a, b, x, nder, method):
+        done = direct.quick_rows(a, b, x, nder, method, rtol, *out)
+    else:
+        done = np.zeros(N, np.bool_)
     if method == CONTOUR or done.all():
         return out
     rows = np.flatnonzero(~done)
