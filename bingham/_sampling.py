@@ -39,7 +39,7 @@ mass among:
    columns, sampled by its own plan (recursively); see
    :meth:`Plan._plan_split` and docs/sampling.md.  Both Wishart envelopes
    fold the beta factor ``det(I - T)^alpha`` in through its tangent
-   (:func:`_tangent`).
+   (:func:`._sampling_bounds.tangent`).
 
 5. **Complement** (``k >= p - k``): the orthogonal complement of the frame
    is matrix Bingham with ``-A`` and ``p - k`` columns; sample it with its
@@ -59,33 +59,15 @@ Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 import numpy as np
 
 from . import _sampling_block
+from ._sampling_bounds import (maxplus as _maxplus,
+                               multigammaln as _multigammaln,
+                               optimal_b as _optimal_b, tangent as _tangent)
 from ._sampling_proposals import (bartlett, draw_gauss, draw_macg,
                                   draw_wishart, haar_frame, log_densities,
                                   orthonormal_signed, project_out, sample_kgm,
                                   wishart_log_ratio)
 
 __all__ = ["Plan", "plan", "sample"]
-
-
-def _multigammaln(a, k):
-    # scipy is imported on first use: `import bingham` stays light
-    from scipy import special as sps
-    return sps.multigammaln(a, k) if k > 0 else 0.0
-
-
-def _maxplus(f, g, last=False):
-    """``h[b] = max_c f[c] + g[max(b - c, 0)]`` for ``b`` in ``0 .. B``
-    (``f``, ``g`` of length ``B + 1``), or only ``h[B]`` with ``last``:
-    the product of the bad-region bound's dynamic program."""
-    B = f.size - 1
-    # G[B + j] = g[max(j, 0)], so g[max(b - c, 0)] = G[B + b - c]
-    G = np.concatenate([np.full(B, g[0]), g])
-    if last:
-        return float(np.max(f + G[2 * B::-1][:B + 1]))
-    step = G.strides[0]
-    rows = np.lib.stride_tricks.as_strided(G[B:], (B + 1, B + 1),
-                                           (step, -step), writeable=False)
-    return np.max(f[None, :] + rows, axis=1)
 
 
 # Planning work, in units of about a microsecond on the project's machine:
@@ -111,48 +93,6 @@ class _Work:
     @property
     def exhausted(self):
         return self.left <= 0
-
-
-def _optimal_b(mu, mult, p):
-    """Root of ``sum mult_i / (b + 2 mu_i) = 1`` in (0, p] (mu >= 0, one 0)."""
-    mu = np.asarray(mu, float)
-    mult = np.asarray(mult, float)
-
-    def h(b):
-        return np.sum(mult / (b + 2.0 * mu)) - 1.0
-    if h(p) >= 0.0:          # all mu == 0
-        return float(p)
-    lo = 1e-300
-    # h(lo) > 0 because some mu is 0; bracket with a positive lower end
-    lo = max(lo, np.sum(mult[mu == 0.0]) * 0.5) if np.any(mu == 0) else lo
-    while h(lo) < 0.0:
-        lo *= 0.5
-    from scipy import optimize
-    return float(optimize.brentq(h, lo, float(p), xtol=1e-14, rtol=1e-14))
-
-
-def _tangent(rate, alpha, dof):
-    """Fold ``det(I - T)^alpha`` into a Wishart's rates.
-
-    ``log det(I - T)`` is concave in ``T``, so below its tangent at a
-    diagonal ``T0 = I - diag(u)``: ``det(I - T)^alpha <= exp(alpha sum_i
-    (log u_i + (1 - u_i) / u_i)) etr(-alpha diag(1/u) T)``.  A Wishart with
-    ``dof`` degrees of freedom and rates ``rate`` (``etr(-diag(rate) T)``)
-    times that bound is a Wishart with rates ``rate + alpha / u``; its mass
-    ``prod (rate + alpha/u)^(-dof/2)`` times the constant is smallest, for
-    each ``i`` separately, at the root in (0, 1] of
-    ``rate u^2 + (dof/2 + alpha - rate) u - alpha = 0``.  Returns ``u``, the
-    new rates and the log of the constant (``u = 1``, the rates unchanged
-    and 0 when ``alpha = 0``)."""
-    rate = np.asarray(rate, float)
-    if alpha <= 0.0:
-        return np.ones_like(rate), rate, 0.0
-    bq = 0.5 * dof + alpha - rate
-    # the root with the sign-stable form (no cancellation when bq > 0)
-    disc = np.sqrt(bq * bq + 4.0 * rate * alpha)
-    u = np.where(bq > 0.0, 2.0 * alpha / (bq + disc), (disc - bq) / (2.0 * rate))
-    u = np.clip(u, 1e-300, 1.0)
-    return u, rate + alpha / u, float(alpha * np.sum(np.log(u) + (1.0 - u) / u))
 
 
 class Plan:
@@ -330,7 +270,7 @@ class Plan:
         ``etr(-lam T) det(T)^nu det(I - T)^alpha`` on ``0 <= T <= I``
         (``lam`` the gap, ``nu = (p-r-k-1)/2``, ``alpha = (r-k-1)/2 >= 0``):
         a Wishart ``W_k(p - r, I / (2 lam))`` times ``det(I - T)^alpha``,
-        bounded by its tangent (:func:`_tangent`), which raises the
+        bounded by its tangent (:func:`._sampling_bounds.tangent`), which raises the
         Wishart's rate.  Given ``T`` the frame is Haar on both sides."""
         k, p = self.k, self.n
         levels = sorted(set(self.lam.tolist()) | ({0.0} if self.m else set()))
@@ -370,7 +310,7 @@ class Plan:
         Bingham of the complement (a sub-plan, any envelope) and ``Y2``
         Haar, the ratio target / envelope is
         ``det(I - T)^alpha exp(sum_i t_i (y2_i^T A y2_i - c)) <= 1``; the
-        first factor is bounded by its tangent (:func:`_tangent`), which
+        first factor is bounded by its tangent (:func:`._sampling_bounds.tangent`), which
         raises the Wishart's rates above ``L - c``.
         Exact at any concentration; near 1 when the complement is flat
         (the implicit zeros of a concentration of rank below k)."""
