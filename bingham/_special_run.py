@@ -302,10 +302,13 @@ def _run(a, b, x, nder, method):
         if nder >= 2:
             hess[inf_rows] = np.nan
             hess[const] = 0.0
-    # the library's promise: 1e-12 relative on log F (absolute below 1)
-    # (an estimate that overflowed on a finite value certifies nothing,
-    # whatever the status: log_hyp1f1(0.5, 1.5, [6e307]))
-    unsure = (status != _codes.OK) | overflowed
+    # the library's promise: 1e-12 relative on log F (absolute below 1),
+    # whatever the method's own status says (the series may stop at its
+    # tolerance with a larger estimate: (2.5, 1.5, [1, -2]) had 3.3e-12);
+    # an estimate that overflowed on a finite value certifies nothing
+    # (log_hyp1f1(0.5, 1.5, [6e307])); NaN input rows (NaN, status OK) are
+    # not counted
+    unsure = (status != _codes.OK) | overflowed | ~np.isnan(err)
     bad = unsure & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))

@@ -52,23 +52,29 @@ def test_tiers_compile_on_demand():
     """A Bingham input with k = 3 that certifies in tier 2 compiles neither
     tier 1 (no row it may answer), nor the projection (no tie), nor the
     matrix-beta or last-tier kernels; a k = 1 call after it compiles tier
-    1 only."""
+    1 only; an input the series answers in tier 3 compiles the series but
+    not the holonomic method."""
     code = (
         "import warnings; warnings.simplefilter('ignore')\n"
         "import numpy as np\n"
         "from bingham.special import log_hyp1f1, explain\n"
-        "from bingham._kernels import confluent_terms, direct, dispatch, "
-        "rank_two\n"
+        "from bingham._kernels import confluent_terms, direct, "
+        "holonomic_paths, rank_two, series_paths\n"
+        "hol = holonomic_paths.holonomic\n"
         "assert explain(1.5, 5.0, np.array([8.0, 5.0, 2.0]))['method'] "
         "== 'cut'\n"
         "assert confluent_terms._raw_sum.signatures\n"
         "assert not confluent_terms._projected.signatures\n"
         "assert not direct.quick_rows.signatures\n"
         "assert not rank_two.rank_two_rows.signatures\n"
-        "assert not dispatch.evaluate_rows.signatures\n"
+        "assert not series_paths.series_signed.signatures\n"
         "log_hyp1f1(0.5, 1.5, np.array([[1.0, 2.0], [3.0, 4.0]]))\n"
         "assert direct.quick_rows.signatures\n"
-        "assert not dispatch.evaluate_rows.signatures\n"
+        "assert not series_paths.series_signed.signatures\n"
+        "assert explain(1.5, 5.0, np.array([4.0, 2.5, 1.0, -1.0]))"
+        "['method'] == 'series'\n"
+        "assert series_paths.series_signed.signatures\n"
+        "assert not hol.signatures\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

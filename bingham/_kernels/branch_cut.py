@@ -56,9 +56,9 @@ def _cut(k, p, x, nder):
 
 def _compile_first():
     """Compile what the row loop calls, once, before any row's clock starts:
-    on a fresh machine the confluent method compiles for about a minute,
+    on a fresh machine the confluent method compiles for about 20 s,
     which must not be charged to the first row's work budget (its
-    refinement would stop at once).  A compiled loop got this for free."""
+    refinement would stop at once)."""
     warm_up()
     if not resume.signatures:
         resume(0.0)
@@ -73,12 +73,11 @@ def cut_rows(a, b, x, nder, method, rows, logF, grad, hess, err, status,
     always for ``method="cut"``, else where the estimate is within
     ``CONFLUENT_ACCEPT`` relative.
 
-    A Python loop over the rows (a row costs 0.1-5 ms): a compiled loop
-    calling :func:`.confluent.confluent_bingham` would link and optimise
-    the whole confluent method once more when it is first compiled (numba
-    re-runs the module passes on every caller's copy): a cold first call of
-    this tier took 92 s with it, 78 s without.  The loop costs about 17 us
-    a row (8% of k = 3, p = 10, eigenvalues 8, 5, 2)."""
+    A Python loop over the rows (a row costs 0.1-15 ms), as
+    :func:`.confluent.confluent_bingham` is Python around its kernels: a
+    compiled caller would link and optimise the whole confluent method once
+    more when first compiled (numba re-runs the module passes on every
+    caller's copy).  The loop costs about 17 us a row."""
     _compile_first()
     final = np.zeros(rows.shape[0], np.bool_)
     for t, r in enumerate(rows):

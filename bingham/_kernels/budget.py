@@ -11,6 +11,7 @@ Python, not in the compiled code): ``bingham._kernels.budget.SECONDS``.
 """
 import time
 
+import numba
 import numpy as np
 from numba import objmode
 
@@ -60,19 +61,19 @@ def expired():
 
 
 def uncharged(kernel, *args):
-    """``kernel(*args)`` from plain Python; where this call compiles the
-    kernel (its first, on a fresh numba cache: seconds), the deadline moves
-    by the call's time, so that compiling is not charged to the input's
-    budget (its refinement would stop at once)."""
-    if kernel in _called:
-        return kernel(*args)
-    t0 = time.perf_counter()
-    out = kernel(*args)
-    _state["deadline"] += time.perf_counter() - t0
-    _called.add(kernel)
-    return out
+    """``kernel(*args)`` from plain Python; the first time, the kernel is
+    compiled for these arguments' types before the call (on a fresh numba
+    cache: seconds) and the deadline moves by that time, so that compiling
+    is not charged to the input's budget (a kernel's refinement would stop
+    at once)."""
+    if kernel not in _compiled:
+        t0 = time.perf_counter()
+        kernel.compile(tuple(numba.typeof(v) for v in args))
+        _state["deadline"] += time.perf_counter() - t0
+        _compiled.add(kernel)
+    return kernel(*args)
 
 
-# the kernels :func:`uncharged` has called (a set, not ``signatures``: that
-# builds a list of types on every call, about 25 us)
-_called = set()
+# the kernels :func:`uncharged` has compiled (a set, not ``signatures``:
+# that builds a list of types on every call, about 25 us)
+_compiled = set()

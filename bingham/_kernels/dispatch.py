@@ -6,20 +6,24 @@ module decides, for that input, which exact identity to apply (Kummer's
 relation, the shift identity of the Bingham case ``a = k/2``, ``b = p/2``) and
 which kernel to run (the zonal series, the holonomic method, the Laplace
 approximation), with the branch-cut result competing, and maps the
-derivatives back.  Everything here is jitted so that batches run without
-Python overhead; validation happens before, in :mod:`bingham.special`.
+derivatives back; validation happens before, in :mod:`bingham.special`.
+
+Plain Python around the methods' kernels (a row here costs milliseconds;
+the Python costs tens of microseconds): each kernel compiles the first time
+a row reaches it, outside that row's work budget (:func:`.budget.uncharged`).
+Compiled, this ladder linked every method into itself: a first call
+answered by the series compiled the holonomic method, the tie splitting
+and the Laplace approximation too (63 s of a cold start, 36 s of it here).
 """
 import math
 
 import numpy as np
 
-from ._jit import jit
 from .branch_cut import bingham_case
-from .budget import resume
+from .budget import resume, uncharged as _call
 from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     NOT_CONVERGED, OK, USED_CUT, USED_HOLONOMIC, USED_LAPLACE,
                     USED_NONE, USED_SERIES)
-from .direct import nonzero, store_row
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
 from .series_paths import (CENTRE_AFTER, centre_pays,
@@ -31,18 +35,12 @@ SHIFT_MAX_P = 256
 HGM_FIRST_ABOVE = 20.0
 
 
-@jit
 def _cancellation(a, b, x):
     """``2 a / b`` times the sum of the negative eigenvalues' sizes: the
     log of the direct series' cancellation (mixed signs)."""
-    neg = 0.0
-    for i in range(x.shape[0]):
-        if x[i] < 0.0:
-            neg -= x[i]
-    return 2.0 * a / b * neg
+    return 2.0 * a / b * float(-x[x < 0.0].sum())
 
 
-@jit
 def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
              cerr, cst, spent):
     """The last tier of ``method="auto"`` for one input that the closed
@@ -56,7 +54,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
     """
     # value only: zero eigenvalues may be dropped
     if nder == 0:
-        x = nonzero(x)
+        x = np.ascontiguousarray(x[x != 0.0])
     n = x.shape[0]
     grad = np.zeros(n)
     hess = np.zeros((n, n))
@@ -65,24 +63,23 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
     k2 = 2.0 * a
     p2 = 2.0 * b
     bingham = bingham_case(a, b, n)
+    # (2a and 2b are integers, at most 2e6, only for a Bingham input)
+    k, p = (int(k2), int(p2)) if bingham else (0, 0)
     if method == LAPLACE:
         if not bingham:
             return np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
-        logF, g, h, err, st = laplace_bingham(int(k2), int(p2), x, nder)
+        logF, g, h, err, st = _call(laplace_bingham, k, p, x, nder)
         return logF, g, h, err, st, USED_LAPLACE
     if method == HOLONOMIC:
-        logF, g, h, err, st = holonomic(a, b, x, nder, True)
+        logF, g, h, err, st = _call(holonomic, a, b, x, nder, True)
         return logF, g, h, err, st, USED_HOLONOMIC
     # the holonomic result, computed at most once (several places below
     # may want it)
     tried = False
     hv, hg, hh, herr, hst = np.nan, grad, hess, np.inf, NOT_APPLICABLE
     if method == AUTO and n <= HGM_MAX_VARS:
-        s1 = 0.0
-        for i in range(n):
-            s1 += abs(x[i])
-        if s1 > HGM_FIRST_ABOVE:
-            hv, hg, hh, herr, hst = holonomic(a, b, x, nder, False)
+        if float(np.abs(x).sum()) > HGM_FIRST_ABOVE:
+            hv, hg, hh, herr, hst = _call(holonomic, a, b, x, nder, False)
             tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
@@ -90,12 +87,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # in the concentrated regime the Laplace approximation tells where
         # the series' degree sums peak (d log F / d log t = sum x_i g_i):
         # when even that degree is beyond the budget, skip the series
-        lv, lgr, lh, lerr, lst = laplace_bingham(int(k2), int(p2), x, 1)
+        lv, lgr, lh, lerr, lst = _call(laplace_bingham, k, p, x, 1)
         if lerr < 10.0:
-            kpeak = 0.0
-            for i in range(n):
-                kpeak += x[i] * lgr[i]
-            mm = min(int(k2), int(p2) - int(k2))
+            kpeak = float(x @ lgr)
+            mm = min(k, p - int(k2))
             if kpeak > 64.0 and mm >= 2:
                 bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
                                  - math.lgamma(2.0 * mm + 1.0))
@@ -103,13 +98,13 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
                     # the holonomic method if certified, else the best
                     # estimate (the branch-cut result above included)
                     if not tried:
-                        hv, hg, hh, herr, hst = holonomic(a, b, x, nder,
-                                                           False)
+                        hv, hg, hh, herr, hst = _call(holonomic, a, b, x,
+                                                      nder, False)
                         tried = True
                     if hst == OK:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
-                    lv, lgr, lh, lerr, lst = laplace_bingham(int(k2), int(p2),
-                                                              x, nder)
+                    lv, lgr, lh, lerr, lst = _call(laplace_bingham, k, p, x,
+                                                   nder)
                     if cst != NOT_APPLICABLE and cerr < lerr and not (
                             hst != NOT_APPLICABLE and herr < cerr):
                         return cv, cg, ch, cerr, cst, USED_CUT
@@ -136,45 +131,43 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # (k=8, p=17, three eigenvalues in [-3, 0]: 11 ms where the ladder
         # below spent the whole budget)
         if n < p2 and _cancellation(a, b, x) < 9.0:
-            logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
-                                                 CENTRE_AFTER * max_pairs,
-                                                 strips)
+            logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
+                                        CENTRE_AFTER * max_pairs, strips)
             if (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF)):
                 return logF, g, h, err, st, USED_SERIES
             if err < berr:
                 bv, bg, bh, berr, bst = logF, g, h, err, st
-        hcost = shifted_cost(int(p2), x)
+        hcost = _call(shifted_cost, p, x)
         ladder = 0.0 < hcost < max_pairs
-        centre_first = ladder and centre_pays(int(k2), int(p2), x)
+        centre_first = ladder and _call(centre_pays, k, p, x)
         if centre_first:
-            logF, g, h, err, st = series_bingham(int(k2), int(p2), x, nder,
-                                                  rtol, hcost, True, strips)
+            logF, g, h, err, st = _call(series_bingham, k, p, x, nder,
+                                        rtol, hcost, True, strips)
             if st == OK:
                 return logF, g, h, err, st, USED_SERIES
             if err < berr:
                 bv, bg, bh, berr, bst = logF, g, h, err, st
-        logF, g, h, err, st = series_bingham(
-            int(k2), int(p2), x, nder, rtol, CENTRE_AFTER * max_pairs, False,
-            strips)
+        logF, g, h, err, st = _call(series_bingham, k, p, x, nder, rtol,
+                                    CENTRE_AFTER * max_pairs, False, strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
         if err < berr:
             bv, bg, bh, berr, bst = logF, g, h, err, st
         if ladder:
             if not centre_first:
-                logF, g, h, err, st = series_bingham(
-                    int(k2), int(p2), x, nder, rtol, hcost, True, strips)
+                logF, g, h, err, st = _call(series_bingham, k, p, x, nder,
+                                            rtol, hcost, True, strips)
                 if st == OK:
                     return logF, g, h, err, st, USED_SERIES
                 if err < berr:
                     bv, bg, bh, berr, bst = logF, g, h, err, st
             if not tried:
-                hv, hg, hh, herr, hst = holonomic(a, b, x, nder, False)
+                hv, hg, hh, herr, hst = _call(holonomic, a, b, x, nder, False)
                 tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
-        logF, g, h, err, st = series_bingham(int(k2), int(p2), x, nder,
-                                              rtol, max_pairs, True, strips)
+        logF, g, h, err, st = _call(series_bingham, k, p, x, nder, rtol,
+                                    max_pairs, True, strips)
         if st == OK:
             return logF, g, h, err, st, USED_SERIES
         if err < berr:
@@ -190,18 +183,18 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # the direct series may be far cheaper, if its cancellation (about
         # exp(2 a/b sum |x_-|)) leaves full accuracy: try it first
         if n < p2 and _cancellation(a, b, x) < 9.0:
-            logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
-                                                 max_pairs, strips)
-            done = (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF))
+            logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
+                                        max_pairs, strips)
+            done = ((st & ~NEGATIVE) == OK
+                    and err <= 1e-13 * max(1.0, abs(logF)))
             if not done and err < berr:
                 bv, bg, bh, berr, bst = logF, g, h, err, st
         if not done:
-            logF, g, h, err, st = series_bingham(int(k2), int(p2), x, nder,
-                                                  rtol, max_pairs, False,
-                                                  strips)
+            logF, g, h, err, st = _call(series_bingham, k, p, x, nder,
+                                        rtol, max_pairs, False, strips)
     else:
-        logF, g, h, err, st = series_signed(a, b, x, nder, rtol, max_pairs,
-                                             strips)
+        logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
+                                    max_pairs, strips)
     if not (err <= berr):
         logF, g, h, err, st = bv, bg, bh, berr, bst
     used = USED_SERIES
@@ -210,7 +203,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # method, then the asymptotic approximation, whichever has the
         # smallest error estimate
         if not tried:
-            hv, hg, hh, herr, hst = holonomic(a, b, x, nder, False)
+            hv, hg, hh, herr, hst = _call(holonomic, a, b, x, nder, False)
         # (or the series' derivatives were beyond its budget)
         if hst != NOT_APPLICABLE and (herr < err or (
                 nder >= 1 and math.isnan(g[0]))):
@@ -219,21 +212,20 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
                 nder >= 1 and math.isnan(g[0]))):
             logF, g, h, err, st, used = cv, cg, ch, cerr, cst, USED_CUT
         if bingham and (st & ~NEGATIVE) != OK:
-            lv, lgr, lh, lerr, lst = laplace_bingham(int(k2), int(p2), x, nder)
+            lv, lgr, lh, lerr, lst = _call(laplace_bingham, k, p, x,
+                                           nder)
             if not (err <= lerr):
                 return lv, lgr, lh, lerr, lst, USED_LAPLACE
     return logF, g, h, err, st, used
 
 
-@jit
 def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
                   logF, grad, hess, err, status, used, spent):
     """:func:`evaluate` on ``x[rows]``, written into the output arrays,
     which hold the branch-cut result of each row where ``used`` is
     ``USED_CUT`` (that result competes) and ``spent`` its time."""
     n = x.shape[1]
-    for t in range(rows.shape[0]):
-        r = rows[t]
+    for r in rows:
         if used[r] == USED_CUT:
             cv, cerr, cst = logF[r], err[r], status[r]
             cg = grad[r].copy() if nder >= 1 else np.zeros(n)
@@ -242,11 +234,14 @@ def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
             cv, cerr, cst = np.nan, np.inf, NOT_APPLICABLE
             cg = np.zeros(n)
             ch = np.zeros((n, n))
-        v, g, h, e, st, u = evaluate(a[r], b[r], x[r], nder, method, rtol,
-                                     max_pairs, strips, cv, cg, ch, cerr,
-                                     cst, spent[r])
+        v, g, h, e, st, u = evaluate(float(a[r]), float(b[r]), x[r], nder,
+                                     method, rtol, max_pairs, strips, cv, cg,
+                                     ch, cerr, cst, spent[r])
         logF[r] = v
         err[r] = e
         status[r] = st
         used[r] = u
-        store_row(r, nder, g, h, grad, hess)
+        if nder >= 1:
+            grad[r] = g
+        if nder >= 2:
+            hess[r] = h
