@@ -129,6 +129,25 @@ def unit_rows(x):
     return _UnitRows.apply(x)[0]
 
 
+def unit_projection(x, U):
+    """``unit_rows(x) @ U`` for tokens ``x`` ``(T, d)`` and ``U`` ``(d, m)``
+    with orthonormal columns.  On the CPU in eager mode, where every row's
+    norm is safely within range, as ``(x @ U) / |x|``: the division then
+    runs over ``(T, m)``, not over the tokens (a router's largest
+    elementwise cost at d = 1024; a host check, so only on the CPU and
+    outside ``torch.compile``); otherwise through :func:`unit_rows`."""
+    if x.device.type == "cpu" and not torch.compiler.is_compiling():
+        n = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+        info = torch.finfo(x.dtype)
+        # no square overflowed (the norm is finite) and none that matters
+        # underflowed: then |x U| <= |x| and the quotient is exact to
+        # rounding
+        lo = math.sqrt(info.tiny) / info.eps
+        if bool(((n > lo) & (n < math.inf)).all()):
+            return (x @ U) / n
+    return unit_rows(x) @ U
+
+
 class _UnitRows(torch.autograd.Function):
     @staticmethod
     def forward(x):
@@ -454,18 +473,22 @@ class BinghamRouter(Router):
 
     def compute_logits(self, x):
         dtype = x.dtype
-        X = self.tokens(x)                                        # (T, d, k)
         U = self.frames().to(dtype)
         lam = self.concentrations().to(dtype)
-        T, d, k = X.shape
-        flat = X.mT.reshape(T * k, d)
+        T, d = x.shape
+        k = self.token_rank
+        flat_U = U if self.shared_frame else \
+            U.permute(1, 0, 2).reshape(d, -1)                     # (d, E r)
+        if k == 1:
+            proj = unit_projection(x, flat_U) ** 2
+        else:
+            flat = self.tokens(x).mT.reshape(T * k, d)
+            proj = ((flat @ flat_U) ** 2).reshape(T, k, -1).sum(1) \
+                if T else flat.new_zeros(0, flat_U.shape[1])
         if self.shared_frame:
-            proj = ((flat @ U) ** 2).reshape(T, k, -1).sum(1)     # (T, r)
             q = proj @ lam.T                                      # (T, E)
         else:
-            E, _, r = U.shape
-            proj = (flat @ U.permute(1, 0, 2).reshape(d, E * r)) ** 2
-            q = (proj.reshape(T, k, E, r).sum(1) * lam).sum(-1)
+            q = (proj.reshape(T, self.n_experts, self.rank) * lam).sum(-1)
         return self.tau.to(dtype) * q - self._normalizers(dtype) \
             + self.log_prior.to(dtype)
 
@@ -535,14 +558,14 @@ class UncertainBinghamRouter(BinghamRouter):
         dtype = x.dtype
         T = x.shape[0]
         E, r, d = self.n_experts, self.rank, self.d_model
-        u = unit_rows(x)
         kap = self.token_concentration(x)                        # (T,)
         U = self.frames().to(dtype)
         lam = self.tau.to(dtype) * self.concentrations().to(dtype)  # (E, r)
         if self.shared_frame:
-            c = (u @ U).unsqueeze(1).expand(T, E, r)             # (T, E, r)
+            c = unit_projection(x, U).unsqueeze(1).expand(T, E, r)  # (T, E, r)
         else:
-            c = torch.einsum("td,edr->ter", u, U)
+            c = unit_projection(x, U.permute(1, 0, 2).reshape(d, E * r)) \
+                .reshape(T, E, r)
         sl = torch.sqrt(lam)                                     # (E, r)
         sk = torch.sqrt(kap)[:, None]                            # (T, 1)
         M = torch.zeros(T, E, r + 1, r + 1, dtype=dtype, device=x.device)
@@ -604,9 +627,9 @@ class EigenbasisRouter(Router):
         self.weight_raw.normal_()
 
     def compute_logits(self, x):
-        xn = unit_rows(x)
         U = _orthonormal(self.basis_raw).to(x.dtype)
-        return ((xn @ U) ** 2) @ Fn.softplus(self.weight_raw).to(x.dtype).T
+        return (unit_projection(x, U) ** 2) \
+            @ Fn.softplus(self.weight_raw).to(x.dtype).T
 
     def logit_range(self):
         w = Fn.softplus(self.weight_raw).detach()
