@@ -294,12 +294,13 @@ def test_probe_a_block_of_a_whole_model(family, swap):
         probe(model, x, layer=5)
 
 
-def train_steps(wrap=lambda m: m, rank=0, world=1, steps=3):
-    """A swapped DeepSeek-V3 model trained for ``steps`` AdamW steps on
+def train_steps(family, wrap=lambda m: m, rank=0, world=1, steps=3):
+    """A swapped model of ``family`` trained for ``steps`` AdamW steps on
     this rank's share of a fixed batch, the balancing bias updated after
     each (from the global loads under a process group); returns the final
-    parameters and biases."""
-    model = build("deepseek_v3")
+    parameters and biases (DeepSeek-V3's e_score_correction_bias, the
+    library router's selection bias for the others)."""
+    model = build(family)
     swap_routers(model, "bingham", rank=2, bias_update_rate=0.05)
     net = wrap(model)
     x = ids(shape=(4, 12)).chunk(world)[rank]
@@ -314,14 +315,15 @@ def train_steps(wrap=lambda m: m, rank=0, world=1, steps=3):
     return {"params": {n: p.detach().clone()
                        for n, p in model.named_parameters()},
             "bias": [g.e_score_correction_bias.clone()
+                     if family == "deepseek_v3" else g.router.bias.clone()
                      for g in gates(model)]}
 
 
 def test_ddp_under_torchrun(tmp_path):
     """Two gloo ranks under torchrun, each with half of the batch, end with
     the parameters and balancing biases of one process with the whole
-    batch: the gradients are averaged by DDP and the biases move with the
-    global loads."""
+    batch, for every supported family (one torchrun run): the gradients
+    are averaged by DDP and the biases move with the global loads."""
     import socket
     import subprocess
     import sys
@@ -334,23 +336,27 @@ def test_ddp_under_torchrun(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     subprocess.run([sys.executable, "-m", "torch.distributed.run",
                     "--nproc_per_node=2", f"--master_port={port}",
-                    worker, out], check=True, env=env, timeout=600,
-                   capture_output=True)
-    ref = train_steps()
-    for rank in range(2):
-        got = torch.load(f"{out}.{rank}")
-        for a, b in zip(got["bias"], ref["bias"]):
-            torch.testing.assert_close(a, b)
-        for name, p in ref["params"].items():
-            torch.testing.assert_close(got["params"][name], p, rtol=1e-4,
-                                       atol=1e-5, msg=name)
+                    worker, out, *FAMILIES], check=True, env=env,
+                   timeout=900, capture_output=True)
+    for family in FAMILIES:
+        ref = train_steps(family)
+        for rank in range(2):
+            got = torch.load(f"{out}.{family}.{rank}")
+            for a, b in zip(got["bias"], ref["bias"]):
+                torch.testing.assert_close(a, b, msg=family)
+            assert any(b.abs().max() > 0 for b in ref["bias"]), family
+            for name, p in ref["params"].items():
+                torch.testing.assert_close(got["params"][name], p,
+                                           rtol=1e-4, atol=1e-5,
+                                           msg=f"{family}: {name}")
 
 
 @pytest.mark.slow
-def test_compiled_swapped_model_matches_eager():
-    """torch.compile(fullgraph=True) of a swapped Mixtral: the same loss
-    and router gradients as eager (about 90 s of compilation)."""
-    model = build("mixtral")
+@pytest.mark.parametrize("family", FAMILIES)
+def test_compiled_swapped_model_matches_eager(family):
+    """torch.compile(fullgraph=True) of a swapped model: the same loss
+    and router gradients as eager (30-90 s of compilation each)."""
+    model = build(family)
     swap_routers(model, "bingham")
     x = ids()
     loss = model(x, labels=x).loss
