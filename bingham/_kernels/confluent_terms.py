@@ -326,7 +326,13 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                                     if L > 0:
                                         for j2 in range(kk):
                                             dX[i, j2] = dTT[a, i, j2]
-                                Nm[a] = inv @ dX
+                                # element by element: a slice assignment
+                                # compiles numba's shape check and its
+                                # error message (about 1 s of a cold start)
+                                P = inv @ dX
+                                for i in range(sz):
+                                    for j2 in range(sz):
+                                        Nm[a, i, j2] = P[i, j2]
                             for a in range(nd2):
                                 for b2 in range(a + 1):
                                     t2 = 0.0
