@@ -131,24 +131,34 @@ def unit_rows(x):
 
 def unit_projection(x, U):
     """``unit_rows(x) @ U`` for tokens ``x`` ``(T, d)`` and ``U`` ``(d, m)``
-    with orthonormal columns.  On the CPU in eager mode, where every row's
-    norm is safely within range, as ``(x @ U) / |x|``: the division then
-    runs over ``(T, m)``, not over the tokens (a router's largest
-    elementwise cost at d = 1024; a host check, so only on the CPU and
-    outside ``torch.compile``); otherwise through :func:`unit_rows`."""
+    with columns of unit length.  On the CPU in eager mode, where every
+    row's norm is safely within range, as ``(x @ U) / |x|``: the division
+    then runs over ``(T, m)``, not over the tokens (a router's largest
+    elementwise cost at d = 1024; a host check, so only on the CPU, outside
+    ``torch.compile`` and outside ``vmap``); otherwise through
+    :func:`unit_rows`."""
     if x.device.type == "cpu" and not torch.compiler.is_compiling():
         n = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
         info = torch.finfo(x.dtype)
         # no square overflowed (the norm is finite) and none that matters
-        # underflowed: then |x U| <= |x| and the quotient is exact to
+        # underflowed: then |x U_j| <= |x| and the quotient is exact to
         # rounding
         lo = math.sqrt(info.tiny) / info.eps
-        if bool(((n > lo) & (n < math.inf)).all()):
+        try:
+            safe = bool(((n > lo) & (n < math.inf)).all())
+        except RuntimeError:
+            # a batched tensor under torch.func.vmap has no truth value
+            safe = False
+        if safe:
             return (x @ U) / n
     return unit_rows(x) @ U
 
 
 class _UnitRows(torch.autograd.Function):
+    """``(u, |x|)``: the unit rows and their norms (not differentiable);
+    backward, forward-mode (``jvp``) and ``vmap`` rules."""
+    generate_vmap_rule = True
+
     @staticmethod
     def forward(x):
         # the largest size (vector_norm's infinity norm is ten times
@@ -164,6 +174,7 @@ class _UnitRows(torch.autograd.Function):
     def setup_context(ctx, inputs, output):
         u, size = output
         ctx.save_for_backward(u, size)
+        ctx.save_for_forward(u, size)
         ctx.mark_non_differentiable(size)
 
     @staticmethod
@@ -172,6 +183,12 @@ class _UnitRows(torch.autograd.Function):
         u, size = ctx.saved_tensors
         dot = torch.linalg.vecdot(u, g, dim=-1).unsqueeze(-1)
         return torch.addcmul(g, u, dot, value=-1.0).div_(size)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        u, size = ctx.saved_tensors
+        dot = torch.linalg.vecdot(u, dx, dim=-1).unsqueeze(-1)
+        return (dx - u * dot) / size, None
 
 
 def _check_hidden(hidden, d_model, who):

@@ -464,3 +464,44 @@ def test_calibrate_refuses_what_it_cannot_do_and_warns_out_of_reach():
     with pytest.warns(UserWarning, match="out of reach"):
         res = bnn.calibrate(r, h, target_entropy=5.0)
     assert res["reached"] < 5.0
+
+
+def test_unit_rows_derivatives_vmap_and_extreme_scales():
+    """unit_rows against x / |x|: backward (gradcheck), forward mode, vmap;
+    float32 tokens scaled by 1e30 and 1e-30 keep their directions; zero,
+    NaN and inf rows."""
+    torch.manual_seed(0)
+    x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(bnn.unit_rows, (x,),
+                                    check_forward_ad=True)
+    ref = x.detach() / x.detach().norm(dim=-1, keepdim=True)
+    torch.testing.assert_close(
+        torch.func.vmap(bnn.unit_rows)(x.detach().reshape(2, 2, 6))
+        .reshape(4, 6), ref)
+    y = torch.randn(5, 8)
+    for s in (1e30, 1e-30):
+        torch.testing.assert_close(bnn.unit_rows(y * s), bnn.unit_rows(y))
+    out = bnn.unit_rows(torch.tensor([[0.0, 0.0], [float("nan"), 1.0],
+                                      [float("inf"), 1.0]]))
+    assert torch.equal(out[0], torch.zeros(2))
+    assert torch.isnan(out[1:]).all()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e30, 1e-30])
+def test_unit_projection_fast_path_equals_unit_rows(scale):
+    """(x U) / |x| where the norms are in range, unit_rows otherwise: the
+    same values and gradients either way (float32), also under vmap."""
+    torch.manual_seed(1)
+    U = torch.linalg.qr(torch.randn(16, 5))[0]
+    x = (torch.randn(7, 16) * scale).requires_grad_()
+    got = bnn.unit_projection(x, U)
+    g = torch.randn(7, 5)
+    (gx,) = torch.autograd.grad((got * g).sum(), x)
+    x2 = x.detach().clone().requires_grad_()
+    ref = bnn.unit_rows(x2) @ U
+    (rx,) = torch.autograd.grad((ref * g).sum(), x2)
+    torch.testing.assert_close(got, ref)
+    torch.testing.assert_close(gx * scale, rx * scale, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        torch.func.vmap(lambda t: bnn.unit_projection(t, U))(
+            x.detach().reshape(7, 1, 16)).reshape(7, 5), ref.detach())

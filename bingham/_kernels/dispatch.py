@@ -90,7 +90,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         lv, lgr, lh, lerr, lst = _call(laplace_bingham, k, p, x, 1)
         if lerr < 10.0:
             kpeak = float(x @ lgr)
-            mm = min(k, p - int(k2))
+            mm = min(k, p - k)
             if kpeak > 64.0 and mm >= 2:
                 bound = math.exp(2.0 * mm * math.log(0.8 * kpeak)
                                  - math.lgamma(2.0 * mm + 1.0))

@@ -24,10 +24,14 @@ spectra with ``(a/b) sum |x|`` between 1 and 2 it certified 57% within a
 budget of 1e6 strip pairs, at a median of 12 ms (the branch-cut method
 takes about 1 ms).
 
-Each tier is a separate compiled kernel, compiled the first time a row
-reaches it (tier 1 only where a numpy check finds a row it may answer): a
-first call answered by tier 1 compiles the contour only, one answered by
-tier 2 the branch-cut method only.  A forced ``method`` goes to
+Tier 1 is one compiled kernel, compiled only where a numpy check finds a
+row it may answer; tiers 2 and 3 are Python around the methods' kernels,
+each compiled the first time a row needs it, outside that row's budget
+(:func:`.budget.uncharged`): a first call answered by tier 1 compiles the
+contour only, one answered by tier 2 the branch-cut method only, one
+answered by the series the series and what tier 3 tried before it (with an
+empty numba cache, k = 3, p = 10: about 7, 20 and 35 s; the compiled
+ladder compiled every method, 90-135 s).  A forced ``method`` goes to
 its own tier (``"contour"``: 1, ``"cut"``: 2, the others: 3).  The
 per-input work budget (:mod:`.budget`) spans tiers 2 and 3.
 """
