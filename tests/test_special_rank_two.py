@@ -142,3 +142,24 @@ def test_batch_rows_agree_with_single_calls():
             np.testing.assert_allclose(g[i], g1, rtol=1e-12)
     # a given zero: the share of every zero direction
     assert g[0, 2] == pytest.approx((8 - g[0, 0] - g[0, 1]) / 62, rel=1e-12)
+
+
+@pytest.mark.parametrize("k,p", [(2, 4), (3, 10), (4, 4096), (25, 4096),
+                                 (2048, 4096), (4090, 4096), (60, 64)])
+def test_log_selberg_against_mpmath(k, p):
+    """Selberg's constant against its log-gammas at 40 digits (mpmath);
+    its error within the rounding of its reported terms, and those terms
+    small where the log-gammas themselves are large (large p, small k or
+    p - k: Stirling's series pairs them)."""
+    import mpmath as mp
+    with mp.workdps(40):
+        al, be = mp.mpf(k - 1) / 2, mp.mpf(p - k - 1) / 2
+        ref = mp.fsum(mp.loggamma(al + mp.mpf(j) / 2)
+                      + mp.loggamma(be + mp.mpf(j) / 2)
+                      + mp.loggamma(1 + mp.mpf(j + 1) / 2)
+                      - mp.loggamma(al + be + mp.mpf(1 + j) / 2)
+                      - mp.loggamma(mp.mpf(3) / 2) for j in range(2))
+    value, size = R.log_selberg(k, p)
+    assert abs(value - float(ref)) <= 4 * 2.2e-16 * size
+    if min(k, p - k) <= 25:
+        assert size < 20 * abs(float(ref)) + 100

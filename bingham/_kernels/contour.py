@@ -186,7 +186,7 @@ _EPS = 2.220446049250313e-16
 
 
 @jit
-def _stirling_remainder(b):
+def stirling_remainder(b):
     """``lgamma(b) - b log b + b`` for ``b >= 20`` without cancellation."""
     r = -0.5 * math.log(b) + 0.5 * math.log(2.0 * math.pi)
     z = 1.0 / b
@@ -337,7 +337,7 @@ def bromwich(c, e, nvar, nder, rtol, max_nodes):
                 G += e[i] * t * w
                 dG += e[i] * b * w * w
             sigma -= G / dG
-        head = _stirling_remainder(b) + sigma
+        head = stirling_remainder(b) + sigma
         scale = abs(head) + 1.0
         for i in range(q):
             t = e[i] * math.log1p((sigma - c[i]) / b)

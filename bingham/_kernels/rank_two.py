@@ -27,8 +27,8 @@ singularities of the Beta factors); every complement ``1 - w`` is formed
 from positive parts.  The step is halved until two levels agree (at most
 ``MAX_LEVEL`` halvings, 10-50 ms); the error estimate is their difference,
 ten times it where the levels stall short of quadratic convergence, plus
-the rounding of the Selberg constant's log-gamma terms (they cancel at
-large ``p``).  Derivatives are moments of
+the rounding of the Selberg constant's terms (its log-gammas, which cancel
+at large ``p``, are paired through Stirling's series: :func:`log_selberg`).  Derivatives are moments of
 ``d/dx`` of the exponent (``I1/I0`` ratios), centred, with ``1 - g`` carried
 where ``g`` is near one, so that the tiny variances at large concentration
 keep their relative accuracy.
@@ -40,6 +40,7 @@ import numpy as np
 from ._jit import jit
 from .budget import clock, expired, resume
 from .codes import OK, USED_RANK_TWO
+from .contour import stirling_remainder
 
 _EPS = 2.220446049250313e-16
 # tanh-sinh: nodes t in [-T_MAX, T_MAX] (the node nearest an end lies
@@ -112,16 +113,32 @@ def bessel_ratio(z):
 def log_selberg(k, p):
     """``log`` of Selberg's integral over [0, 1]^2 with ``|w_1 - w_2|``,
     ``alpha = (k - 1)/2``, ``beta = (p - k - 1)/2``, and the sum of the
-    sizes of its log-gamma terms (they cancel at large ``p``: their
-    rounding is the constant's)."""
+    sizes of its terms (their rounding is the constant's).  Each
+    ``lgamma(B) - lgamma(B + a)`` with ``B`` the larger of ``alpha +
+    j/2``, ``beta + j/2`` (at least 20) is formed from Stirling's series
+    without the cancellation of the two log-gammas (k = 4, p = 4096: terms
+    of size 20 instead of 3e4, the estimate 5e-11 -> 1e-13)."""
     al = 0.5 * (k - 1.0)
     be = 0.5 * (p - k - 1.0)
     s = 0.0
     size = 0.0
     for j in range(2):
-        for t in (math.lgamma(al + 0.5 * j), math.lgamma(be + 0.5 * j),
-                  math.lgamma(1.0 + 0.5 * (j + 1)),
-                  -math.lgamma(al + be + 0.5 * (1 + j)), -math.lgamma(1.5)):
+        B = max(al, be) + 0.5 * j
+        small = min(al, be) + 0.5 * j
+        a = min(al, be) + 0.5
+        c = B + a
+        if B >= 20.0:
+            # lgamma(c) - lgamma(B) = a log c + B log1p(a / B) - a
+            #                         + S(c) - S(B)
+            terms = (-a * math.log(c), -B * math.log1p(a / B), a,
+                     -stirling_remainder(c), stirling_remainder(B))
+        else:
+            terms = (-math.lgamma(c), math.lgamma(B), 0.0, 0.0, 0.0)
+        for t in terms:
+            s += t
+            size += abs(t)
+        for t in (math.lgamma(small), math.lgamma(1.0 + 0.5 * (j + 1)),
+                  -math.lgamma(1.5)):
             s += t
             size += abs(t)
     return s, size
