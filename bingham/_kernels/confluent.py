@@ -78,18 +78,15 @@ import numpy as np
 from ._jit import jit
 from .budget import expired
 from .confluent_terms import count_terms, projected_sum, projection_shift
-from .confluent_pieces import (arc_integrals, gauss_legendre,
-                               segment_integrals, wedge)
+from .confluent_pieces import group_forms
 
 _EPS = 2.220446049250313e-16
-GL_N = 16  # Gauss-Legendre nodes per arc panel
 LEVEL_FIRST = 4
 LEVEL_MAX = 7
 MERGE_LOSS = 6.9  # digits (natural log) an arc may lose to cancellation
 ARC_SHARE = 0.45  # share of the gap to a neighbour an arc may take
 NEAR = 1e-4  # a gap below this share of the next one makes a near tie (the
 # segment between would carry derivatives of size 1/gap that cancel)
-RHO_CHECK = 0.8  # the coarse pass's arcs, relative to the fine pass's
 EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
 
@@ -214,174 +211,6 @@ def groups(z, m):
                        2.0 * (z[f0] - centre[g]))
         rho[g] = min(rmax, rnat)
     return first[:G], last[:G], centre, rho
-
-
-@jit
-def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
-                coarse, nder):
-    """Per group: ``A`` (2 Re lambda), ``b`` (Im lambda), ``Theta``, their
-    magnitude bounds ``Aabs``, ``Tabs``, relative to ``e^ref`` (``e^(2
-    ref)`` for Theta; ``tie`` marks groups with an arc), and with ``nder``
-    their derivatives ``dA[g, h]`` .. in the distinct value ``z[h]`` (with
-    ``nder >= 2`` also in the split of tie ``h``, index ``d + h``, and the
-    second derivatives ``d2A[g, a, b]`` .. in the values)."""
-    G = first.shape[0]
-    d = z.shape[0]
-    nd1 = 0 if nder == 0 else d if nder == 1 else 2 * d
-    nd2 = d if nder >= 2 else 0
-    A = np.zeros((G, kk))
-    b = np.zeros((G, kk))
-    T = np.zeros((G, kk, kk))
-    dA = np.zeros((G, nd1, kk))
-    db = np.zeros((G, nd1, kk))
-    dT = np.zeros((G, nd1, kk, kk))
-    d2A = np.zeros((G, nd2, nd2, kk))
-    d2b = np.zeros((G, nd2, nd2, kk))
-    d2T = np.zeros((G, nd2, nd2, kk, kk))
-    Aabs = np.zeros((G, kk))
-    Tabs = np.zeros((G, kk, kk))
-    ref = np.zeros(G)
-    tie = np.zeros(G, np.bool_)
-    c = np.empty(kk)
-    cc = np.empty(kk)
-    ca = np.empty(kk)
-    dc = np.zeros((nd1, kk))
-    d2c = np.zeros((nd2, nd2, kk))
-    alpha = np.zeros(kk, np.complex128)
-    Barc = np.zeros((kk, kk), np.complex128)
-    aabs = np.zeros(kk)
-    dalpha = np.zeros((nd1, kk), np.complex128)
-    dBarc = np.zeros((nd1, kk, kk), np.complex128)
-    d2alpha = np.zeros((nd2, nd2, kk), np.complex128)
-    d2Barc = np.zeros((nd2, nd2, kk, kk), np.complex128)
-    # per group: the segment's and the whole lower half's single integrals
-    # (index 0: value, 1 + h: first derivatives, then second)
-    nall = 1 + nd1 + nd2 * nd2
-    ls = np.zeros((nall, kk), np.complex128)
-    la = np.zeros((nall, kk), np.complex128)  # the arc's
-    glx, glw, glS = gauss_legendre(GL_N)
-    # the coarse pass also moves the arcs (inward, where they still clear
-    # the group): the result does not depend on the contour, so the change
-    # between the passes shows cancellation the rounding estimate misses
-    rsc = np.ones(G)
-    if coarse:
-        for g in range(G):
-            if rho[g] > 0.0:
-                hw = 0.5 * (z[first[g]] - z[last[g]])
-                rsc[g] = max(RHO_CHECK, min(1.0, 1.5 * hw / rho[g]))
-    M = 0.0
-    for g in range(G):
-        for h in range(first[g], last[g] + 1):
-            M += m[h]
-        infinite = g == G - 1
-        lo_idx = -1
-        if infinite:
-            lo = -np.inf
-        elif rho[g + 1] > 0.0:
-            lo = centre[g + 1] + rho[g + 1] * rsc[g + 1]
-        else:
-            lo = z[first[g + 1]]
-            lo_idx = first[g + 1]
-        hi_idx = -1
-        if rho[g] > 0.0:
-            hi = centre[g] - rho[g] * rsc[g]
-        else:
-            hi = z[first[g]]
-            hi_idx = first[g]
-        rs = segment_integrals(lo, hi, infinite, lo_idx, hi_idx, z, m, nodes, gam, kk,
-                      level, nder, c, cc, ca, dc, d2c)
-        if coarse:
-            for i in range(kk):
-                c[i] = cc[i]
-        # the lower side of the cut: e^(i pi M / 2)
-        quarter = int(M) % 4
-        ph = complex(1.0 if quarter == 0 else -1.0 if quarter == 2 else 0.0,
-                     1.0 if quarter == 1 else -1.0 if quarter == 3 else 0.0)
-        fs = 1.0
-        fa = 0.0
-        tie[g] = rho[g] > 0.0
-        if tie[g]:
-            ra = arc_integrals(centre[g], rho[g] * rsc[g], z, m, nodes, gam, kk,
-                      sub if coarse else 2 * sub, glx, glw, glS, nder, alpha,
-                      Barc, aabs, dalpha, dBarc, d2alpha, d2Barc)
-            r0 = max(rs, ra)
-            fs = math.exp(rs - r0)
-            fa = math.exp(ra - r0)
-            ref[g] = r0
-        else:
-            ref[g] = rs
-        for i in range(kk):
-            ls[0, i] = ph * c[i] * fs
-            la[0, i] = alpha[i] * fa if tie[g] else 0.0
-            Aabs[g, i] = 2.0 * (ca[i] * fs + (aabs[i] * fa if tie[g] else 0.0))
-            for h in range(nd1):
-                ls[1 + h, i] = ph * dc[h, i] * fs
-                la[1 + h, i] = dalpha[h, i] * fa if tie[g] else 0.0
-            for a in range(nd2):
-                for b2 in range(nd2):
-                    t = 1 + nd1 + a * nd2 + b2
-                    ls[t, i] = ph * d2c[a, b2, i] * fs
-                    la[t, i] = d2alpha[a, b2, i] * fa if tie[g] else 0.0
-        lam = ls + la
-        if tie[g]:
-            # Theta = Im(B + lseg ^ larc) + Re lam ^ Im lam, and its
-            # derivatives by the product rule
-            TT = np.zeros((kk, kk), np.complex128)
-            TT += Barc * fa * fa
-            wedge(ls[0], la[0], TT, 1.0)
-            for i in range(kk):
-                for j in range(kk):
-                    T[g, i, j] = TT[i, j].imag + lam[0, i].real * lam[0, j].imag \
-                        - lam[0, i].imag * lam[0, j].real
-                    Tabs[g, i, j] = Aabs[g, i] * Aabs[g, j]
-            for h in range(nd1):
-                TT = dBarc[h] * fa * fa
-                wedge(ls[1 + h], la[0], TT, 1.0)
-                wedge(ls[0], la[1 + h], TT, 1.0)
-                for i in range(kk):
-                    for j in range(kk):
-                        dT[g, h, i, j] = TT[i, j].imag \
-                            + lam[1 + h, i].real * lam[0, j].imag \
-                            + lam[0, i].real * lam[1 + h, j].imag \
-                            - lam[1 + h, i].imag * lam[0, j].real \
-                            - lam[0, i].imag * lam[1 + h, j].real
-            for a in range(nd2):
-                for b2 in range(nd2):
-                    t = 1 + nd1 + a * nd2 + b2
-                    TT = d2Barc[a, b2] * fa * fa
-                    wedge(ls[t], la[0], TT, 1.0)
-                    wedge(ls[1 + a], la[1 + b2], TT, 1.0)
-                    wedge(ls[1 + b2], la[1 + a], TT, 1.0)
-                    wedge(ls[0], la[t], TT, 1.0)
-                    for i in range(kk):
-                        for j in range(kk):
-                            d2T[g, a, b2, i, j] = TT[i, j].imag \
-                                + lam[t, i].real * lam[0, j].imag \
-                                + lam[1 + a, i].real * lam[1 + b2, j].imag \
-                                + lam[1 + b2, i].real * lam[1 + a, j].imag \
-                                + lam[0, i].real * lam[t, j].imag \
-                                - lam[t, i].imag * lam[0, j].real \
-                                - lam[1 + a, i].imag * lam[1 + b2, j].real \
-                                - lam[1 + b2, i].imag * lam[1 + a, j].real \
-                                - lam[0, i].imag * lam[t, j].real
-        for i in range(kk):
-            # a simple group's phase is real or imaginary: exact zeros
-            if tie[g] or quarter % 2 == 0:
-                A[g, i] = 2.0 * lam[0, i].real
-                for h in range(nd1):
-                    dA[g, h, i] = 2.0 * lam[1 + h, i].real
-                for a in range(nd2):
-                    for b2 in range(nd2):
-                        d2A[g, a, b2, i] = 2.0 * lam[1 + nd1 + a * nd2 + b2,
-                                                     i].real
-            if tie[g] or quarter % 2 == 1:
-                b[g, i] = lam[0, i].imag
-                for h in range(nd1):
-                    db[g, h, i] = lam[1 + h, i].imag
-                for a in range(nd2):
-                    for b2 in range(nd2):
-                        d2b[g, a, b2, i] = lam[1 + nd1 + a * nd2 + b2, i].imag
-    return A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T
 
 
 @jit

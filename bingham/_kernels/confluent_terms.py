@@ -33,13 +33,10 @@ and their sizes differ by the basis polynomials' growth across the gap
 above the bound and the gap is thousands (k=8, p=40, a pair 3e3 above 38
 zeros: estimate 0.3); the estimate shows it.
 
-Compiled are the leaves only (:func:`_raw_sum`, :func:`_projected`,
-:func:`_normalised`); :func:`term_sum`, :func:`projected_sum` and
-:func:`projection_shift`, which call them a few times each, are plain
-Python.  numba links a compiled callee into every compiled caller and
-optimises the whole again, so each compiled level above ``_raw_sum`` cost
-as much to compile as ``_raw_sum`` itself (11-15 s each, on a cold start,
-for a few microseconds of call overhead saved per call).
+Only the leaves are compiled; :func:`term_sum`, :func:`projected_sum` and
+:func:`projection_shift` are Python: numba links a compiled callee into
+each compiled caller and optimises it again (11-15 s of a cold start per
+level, for microseconds of call overhead saved).
 """
 import cmath
 import math
