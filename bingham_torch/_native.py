@@ -18,7 +18,7 @@ import math
 
 import torch
 
-from bingham._kernels.contour import _stirling_remainder as _stirling_jit
+from bingham._kernels.contour import stirling_remainder as _stirling_jit
 
 # lgamma(b) - b log b + b for b >= 20: the core's series, in plain Python
 _stirling_remainder = _stirling_jit.py_func
