@@ -125,7 +125,13 @@ def unit_rows(x):
     scaled by 1e30 or 1e-30 give the same directions.  Differentiable, with
     the projected backward ``(g - u (u . g)) / |x|`` in three passes over
     the tokens (autograd's through the two divisions and the norm took
-    seven; a router's largest elementwise cost at d = 1024)."""
+    seven; a router's largest elementwise cost at d = 1024).  Under
+    ``torch.compile`` plain operations, which the compiler fuses (Dynamo
+    does not trace a Function with a forward-mode rule)."""
+    if torch.compiler.is_compiling():
+        m = x.detach().abs().amax(dim=-1, keepdim=True)
+        y = x / torch.where(m > 0, m, torch.ones_like(m))
+        return y / y.norm(dim=-1, keepdim=True).clamp_min(1e-30)
     return _UnitRows.apply(x)[0]
 
 
