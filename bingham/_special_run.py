@@ -127,7 +127,7 @@ def _run_single(a, b, x, nder, method):
     _check_b_scalar(a, b, n)
     clean, v, g, h, e, used = _direct.quick_clean(
         a, b, x, nder, _METHODS[method], _RTOL)
-    if not clean:
+    if not clean or not e <= 1e-12 * max(1.0, abs(v)):
         return None
     return (np.array([v]), 1.0, g[None], h[None], np.array([e]),
             np.array([used]), (), n)
@@ -262,7 +262,14 @@ def _run(a, b, x, nder, method):
     nan_derivs = (nder >= 1 and _any(np.isnan, grad)) or \
         (nder >= 2 and _any(np.isnan, hess))
     overflowed = np.isinf(err) & np.isfinite(logF)
-    if not _any(None, status) and not nan_derivs and not overflowed.any():
+    # the library's promise: 1e-12 relative on log F (absolute below 1),
+    # whatever the method's own status says (the series may stop at its
+    # tolerance with a larger estimate: (2.5, 1.5, [1, -2]) had 3.3e-12,
+    # (-1, 1.5, [1, 20]) 1.1e-12); NaN input rows (NaN, status OK) are not
+    # counted
+    short = ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF))) & ~np.isnan(err)
+    if not _any(None, status) and not nan_derivs and not overflowed.any() \
+            and not short.any():
         # every input evaluated to full accuracy, F > 0
         if inf_rows is None:
             return logF, 1.0, grad, hess, err, used, lead, n
@@ -302,13 +309,9 @@ def _run(a, b, x, nder, method):
         if nder >= 2:
             hess[inf_rows] = np.nan
             hess[const] = 0.0
-    # the library's promise: 1e-12 relative on log F (absolute below 1),
-    # whatever the method's own status says (the series may stop at its
-    # tolerance with a larger estimate: (2.5, 1.5, [1, -2]) had 3.3e-12);
-    # an estimate that overflowed on a finite value certifies nothing
-    # (log_hyp1f1(0.5, 1.5, [6e307])); NaN input rows (NaN, status OK) are
-    # not counted
-    unsure = (status != _codes.OK) | overflowed | ~np.isnan(err)
+    # (an estimate that overflowed on a finite value certifies nothing,
+    # whatever the status: log_hyp1f1(0.5, 1.5, [6e307]))
+    unsure = (status != _codes.OK) | overflowed | short
     bad = unsure & ~(err <= 1e-12 * np.maximum(1.0, np.abs(logF)))
     if bad.any():
         worst = np.max(np.where(np.isnan(err[bad]), np.inf, err[bad]))

@@ -83,7 +83,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
             tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
-    if method == AUTO and bingham:
+    # (the Laplace gradient lies in [0, 1], so the peak is at most the sum
+    # of the positive eigenvalues: below 64 the test below cannot pass,
+    # and the approximation is not computed, nor compiled)
+    if method == AUTO and bingham and float(x[x > 0.0].sum()) > 64.0:
         # in the concentrated regime the Laplace approximation tells where
         # the series' degree sums peak (d log F / d log t = sum x_i g_i):
         # when even that degree is beyond the budget, skip the series
