@@ -82,8 +82,12 @@ def warm():
 
     from bingham.special import explain
     warnings.simplefilter("ignore")
+    # (the last: a near tie above zeros with k = 5, which compiles the
+    # confluent projection's kernel, about 13 s: compiled in a timed call
+    # it overran the cap, and each restarted worker compiled it again)
     for k, p, x in ((1, 3, [1.0, 2.0]), (2, 5, [3.0, 1.0]),
-                    (3, 10, list(range(10))), (2, 8, [30.0, 30.0, 10.0])):
+                    (3, 10, list(range(10))), (2, 8, [30.0, 30.0, 10.0]),
+                    (5, 16, [30.00003, 30.0])):
         explain(k / 2, p / 2, np.array(x, float))
 
 
