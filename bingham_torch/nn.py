@@ -129,8 +129,7 @@ def unit_rows(x):
     ``torch.compile`` plain operations, which the compiler fuses (Dynamo
     does not trace a Function with a forward-mode rule)."""
     if torch.compiler.is_compiling():
-        m = x.detach().abs().amax(dim=-1, keepdim=True)
-        y = x / torch.where(m > 0, m, torch.ones_like(m))
+        y = x / _row_scale(x.detach())
         return y / y.norm(dim=-1, keepdim=True).clamp_min(1e-30)
     return _UnitRows.apply(x)[0]
 
@@ -160,6 +159,14 @@ def unit_projection(x, U):
     return unit_rows(x) @ U
 
 
+def _row_scale(x):
+    """Each row's largest size (1 for a zero row or one with NaN),
+    ``(..., 1)``: by ``amax`` and ``amin`` (``vector_norm``'s infinity norm
+    is ten times slower on the CPU)."""
+    m = torch.maximum(x.amax(-1, keepdim=True), -x.amin(-1, keepdim=True))
+    return torch.where(m > 0, m, torch.ones_like(m))
+
+
 class _UnitRows(torch.autograd.Function):
     """``(u, |x|)``: the unit rows and their norms (not differentiable);
     backward, forward-mode (``jvp``) and ``vmap`` rules."""
@@ -167,10 +174,7 @@ class _UnitRows(torch.autograd.Function):
 
     @staticmethod
     def forward(x):
-        # the largest size (vector_norm's infinity norm is ten times
-        # slower on the CPU than these two reductions)
-        m = torch.maximum(x.amax(-1, keepdim=True), -x.amin(-1, keepdim=True))
-        m = torch.where(m > 0, m, torch.ones_like(m))
+        m = _row_scale(x)
         y = x / m
         n = torch.linalg.vector_norm(y, dim=-1, keepdim=True) \
             .clamp_min(1e-30)
