@@ -168,7 +168,15 @@ EXCESS = [
     (3, 8, [1e4, 1e4, 5e3]),  # a tied pair at the top, k = 3
     (4, 12, [90.0] * 3 + [45.0] * 4),  # three at the top, k = 4
     (5, 40, [120.0, 120.0]),  # a rank-2 isotropic pair, k = 5
-    (6, 16, [300.0, 300.0, 300.0, -50.0, -50.0]),  # two ties above zeros
+    # two ties above zeros.  The split below (a pair at 300 above a simple
+    # 183.3, then zeros) is a known defect: the bordered matrices' entries
+    # sum forms e^300 apart and the sum is lost to rounding for k >= 5
+    # (estimate 1e187, value 56 off; at k = 4 the value is right, the
+    # estimate 6e44).  Strict: the test fails once the method is fixed
+    pytest.param(6, 16, [300.0, 300.0, 300.0, -50.0, -50.0],
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "confluent sum lost to rounding: a tie pair above a "
+                     "simple eigenvalue and zeros with k >= 5 (issue 17)"))),
 ]
 
 
@@ -202,6 +210,7 @@ def test_excess_terms_are_projected_out(k, p, x):
     delta = (tie - below) / 3.0
     y = full + delta * d
     vy, ey = _cut(k, p, y)
+    assert ey <= 1e-10 * max(1.0, abs(vy))   # else the check below is void
     _, gy = _cut(k, p, y, grad=True)
     Hy = hess_log_hyp1f1(k / 2, p / 2, y, method="cut")
     hermite = 0.5 * delta * (g @ d + gy @ d) \
