@@ -372,18 +372,21 @@ _REASONS = {
     "contour": "a = 1/2, b - a = 1/2 or one eigenvalue: the Bromwich contour, "
                "exact at any concentration (tier 1)",
     "cut": "a Bingham input (a = k/2, b = p/2): the confluent branch-cut "
-           "method (tier 2{})",
+           "method (tier 3{})",
     "isotropic": "an isotropic concentration (one nonzero value repeated): "
                  "the exact Pfaffian method",
     "rank two": "a Bingham input with two nonzero eigenvalues that the "
                 "branch-cut method does not certify: the matrix-beta "
-                "integral (tier 2)",
+                "integral (tier 3)",
     "kummer": "one eigenvalue, 0 < a < b with x in [-250, 2000] or a "
               "negative integer with x <= 0: Kummer's series of positive "
               "terms (tier 1)",
-    "series": "{}: the zonal series (tier 3)",
-    "holonomic": "{}: the holonomic method (tier 3)",
-    "laplace": "{}: the Laplace approximation, the last resort (tier 3); its "
+    "cheap series": "0 < a < b with a zonal series predicted to cost about a "
+                    "millisecond or less (its degree bounded from sum |x| "
+                    "before it runs): the series (tier 2)",
+    "series": "{}: the zonal series (tier 4)",
+    "holonomic": "{}: the holonomic method (tier 4)",
+    "laplace": "{}: the Laplace approximation, the last resort (tier 4); its "
                "estimate is a heuristic where it is not the hard bounds' "
                "half-width",
 }
@@ -397,8 +400,9 @@ def explain(a, b, x, *, method="auto"):
     ``"cut"``, ``"rank two"``, ``"holonomic"``, ``"isotropic"``,
     ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN input); ``reason`` says why, in the terms of
     the policy of ``method="auto"`` (``bingham/_kernels/policy.py``: tier 1
-    the closed forms and the contour, tier 2 the branch-cut method on
-    Bingham inputs, tier 3 the rest), with Kummer's relation named where
+    the closed forms and the contour, tier 2 the series where it is
+    predicted cheap, tier 3 the branch-cut method on Bingham inputs, tier 4
+    the rest), with Kummer's relation named where
     "auto" applies it first (``k > p - k``).  ``x`` is one set of
     eigenvalues, shape ``(n,)``.
 
@@ -419,13 +423,15 @@ def explain(a, b, x, *, method="auto"):
     if method != "auto":
         out["reason"] = f"method={method!r} asked for"
         return out
-    reason = _REASONS["kummer" if used[0] == _codes.USED_KUMMER else name]
+    reason = _REASONS["kummer" if used[0] == _codes.USED_KUMMER else
+                      "cheap series" if used[0] == _codes.USED_CHEAP_SERIES
+                      else name]
     rel = out["error"] / max(1.0, abs(out["logF"]))
     if name == "cut":
         reason = reason.format(
             ", certified within 1e-12" if rel <= 1e-12 else
-            "; no method of tier 3 reached a smaller estimate")
-    elif name in ("series", "holonomic", "laplace"):
+            "; no method of tier 4 reached a smaller estimate")
+    elif used[0] == _codes.USED_SERIES or name in ("holonomic", "laplace"):
         pair = _bingham_pair(a, b)
         n = x.shape[-1] if x.ndim else 1
         reason = reason.format(

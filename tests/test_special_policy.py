@@ -19,9 +19,10 @@ from bingham.special import explain, log_hyp1f1
     (1.5, 4.0, [-300.0], "contour", ["one eigenvalue", "tier 1"]),
     (1.5, 4.0, [5000.0], "contour", ["one eigenvalue", "tier 1"]),
     (0.0, 2.0, [3.0, 1.0], "closed form", ["closed form", "tier 1"]),
-    (1.5, 5.0, [8.0, 5.0, 2.0], "cut", ["branch-cut", "tier 2",
+    (1.5, 5.0, [8.0, 5.0, 2.0], "cut", ["branch-cut", "tier 3",
                                        "certified"]),
-    (1.2, 3.7, [0.5, -0.25], "series", ["not a Bingham input", "tier 3"]),
+    (1.2, 3.7, [0.5, -0.25], "series", ["predicted", "tier 2"]),
+    (1.5, 5.0, [4.0, 2.5, 1.0, -1.0], "series", ["predicted", "tier 2"]),
     (3.5, 4.0, [2.0, 1.0, 0.5], "contour", ["Kummer's relation first",
                                             "p - k = 1 columns"]),
 ])
@@ -119,3 +120,94 @@ def test_single_call_path_equals_the_batch_path(a, b, x):
     vb = log_hyp1f1(np.array([a, a]), b, np.array([[x], [x]]))
     assert v == vb[0] == vb[1]
     assert v == log_hyp1f1(a, b, np.array([x]))
+
+
+def test_cheap_series_first_call_compiles_no_branch_cut():
+    """A first call answered by the cheap series (tier 2) compiles the
+    series only: none of the branch-cut method's kernels (about 14 s of an
+    empty numba cache) nor tier 1's."""
+    code = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "import numpy as np\n"
+        "from bingham.special import value_and_grad_log_hyp1f1, explain\n"
+        "from bingham._kernels import confluent_pieces, confluent_terms, "
+        "direct, series_paths\n"
+        "v, g = value_and_grad_log_hyp1f1(1.5, 5.0, "
+        "np.array([4.0, 2.5, 1.0, -1.0]))\n"
+        "assert series_paths.series_signed.signatures\n"
+        "assert not confluent_terms._raw_sum.signatures\n"
+        "assert not confluent_pieces.group_forms.signatures\n"
+        "assert not direct.quick_rows.signatures\n"
+        "assert 'tier 2' in explain(1.5, 5.0, "
+        "np.array([4.0, 2.5, 1.0, -1.0]))['reason']\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cheap_series_agrees_with_the_branch_cut_method():
+    """Random small spectra (k = 2..8, p up to 4096, some mixed signs) that
+    the cheap-series tier answers: within 1e-13 relative by its estimate,
+    and against the branch-cut method (an independent representation)
+    within the two estimates wherever that certifies; gradients summing
+    to k over the full spectrum."""
+    from bingham._kernels import cheap_series
+    from bingham.special import value_and_grad_log_hyp1f1
+    rng = np.random.default_rng(11)
+    checked = 0
+    while checked < 25:
+        p = int(rng.choice([6, 10, 16, 40, 256, 4096]))
+        k = int(rng.integers(2, min(8, p - 2) + 1))
+        n = int(rng.integers(2, 6))
+        x = rng.uniform(-0.3, 1.0, n) * 10.0 ** rng.uniform(-1, 1)
+        a, b = k / 2, p / 2
+        w = cheap_series.predicted_work(a, b, x, 1)
+        if w is None or w > cheap_series.CHEAP_WORK:
+            continue
+        info = explain(a, b, x)
+        assert info["method"] == "series" and "tier 2" in info["reason"]
+        assert info["error"] <= 1e-13 * max(1.0, abs(info["logF"]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            v, g = value_and_grad_log_hyp1f1(a, b, x)
+        full = np.concatenate([x, np.zeros(p - n)])
+        gf = value_and_grad_log_hyp1f1(a, b, full)[1]
+        assert abs(gf.sum() - k) <= 1e-10 * k
+        np.testing.assert_allclose(gf[:n], g, rtol=1e-10, atol=1e-13)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            c, ec = log_hyp1f1(a, b, full, method="cut", return_error=True)
+        if ec <= 1e-10 * max(1.0, abs(c)):
+            assert abs(v - c) <= info["error"] + ec + 1e-15
+        checked += 1
+
+
+def test_predicted_degree_bounds_the_degree_sums():
+    """The bound behind the prediction: the degree-K part of the series is
+    at most (a)_K/(b)_K (sum |x|)^K / K! (a one-variable check against
+    Kummer's series, whose degree-K term is exactly (a)_K/(b)_K x^K/K!,
+    and the predicted degree's term below the tail target)."""
+    import math
+
+    from bingham._kernels import cheap_series
+    for a, b, s in [(1.5, 5.0, 8.5), (0.5, 2048.0, 3.0), (4.0, 8.0, 30.0),
+                    (1.0, 32.0, 1e-8)]:
+        K = cheap_series.predicted_degree(a, b, s)
+        assert K >= a / b * s
+        term = math.exp(math.lgamma(a + K) - math.lgamma(a)
+                        - math.lgamma(b + K) + math.lgamma(b)
+                        + K * math.log(s) - math.lgamma(K + 1))
+        assert term < cheap_series.TAIL
+        if K > 1:   # and the degree before is not yet there
+            prev = term * (b + K - 1) / (a + K - 1) * K / s
+            assert prev >= cheap_series.TAIL or K - 1 < a / b * s
+
+
+@pytest.mark.parametrize("m, K", [(1, 10), (3, 43), (5, 20), (8, 60),
+                                  (12, 15), (16, 9)])
+def test_predicted_strips_equal_the_series_count(m, K):
+    """The prediction's strip counts (a generating function) equal the
+    series' own count (:func:`bingham._kernels.zonal.series_work`, which
+    enumerates the partitions)."""
+    from bingham._kernels import cheap_series
+    from bingham._kernels.zonal import series_work
+    assert cheap_series._pairs_up_to(m)[K] == series_work(m, K)[1]

@@ -9,35 +9,41 @@ before it left open.
    Bromwich contour
    (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and the other ``n = 1``):
    :mod:`.direct`.
-2. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
+2. Where the zonal series is predicted to cost about a millisecond or
+   less (``0 < a < b``; its degree bounded from ``sum |x|`` before it
+   runs, little cancellation): the series (:mod:`.cheap_series`), kept
+   where its estimate is within 1e-13 relative.
+3. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
    relative; where it is not and at most two eigenvalues are nonzero
    (``2 <= k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`,
    1-50 ms: after the branch-cut method, which takes about 0.2 ms where
    it certifies).
-3. The rest: the series, the holonomic method and the Laplace
-   approximation as their cost predictors choose, with tier 2's result
+4. The rest: the series, the holonomic method and the Laplace
+   approximation as their cost predictors choose, with tier 3's result
    competing (:mod:`.dispatch`).
 
-The zonal series is not a tier before the branch-cut method: on random
-spectra with ``(a/b) sum |x|`` between 1 and 2 it certified 57% within a
-budget of 1e6 strip pairs, at a median of 12 ms (the branch-cut method
-takes about 1 ms).
+The series goes before the branch-cut method only where its cost is
+predicted small: on random spectra with ``(a/b) sum |x|`` between 1 and 2
+it certified 57% within a budget of 1e6 strip pairs, at a median of 12 ms
+(the branch-cut method takes about 1 ms).
 
 Tier 1 is one compiled kernel, compiled only where a numpy check finds a
-row it may answer; tiers 2 and 3 are Python around the methods' kernels,
+row it may answer; tiers 2 to 4 are Python around the methods' kernels,
 each compiled the first time a row needs it, outside that row's budget
 (:func:`.budget.uncharged`): a first call answered by tier 1 compiles the
-contour only, one answered by tier 2 the branch-cut method only, one
-answered by the series the series and what tier 3 tried before it (with an
-empty numba cache, k = 3, p = 10: about 7, 20 and 35 s; the compiled
-ladder compiled every method, 90-135 s).  A forced ``method`` goes to
-its own tier (``"contour"``: 1, ``"cut"``: 2, the others: 3).  The
-per-input work budget (:mod:`.budget`) spans tiers 2 and 3.
+contour only, one answered by tier 2 the series only, one answered by
+tier 3 the branch-cut method only, one answered by tier 4 what it tried
+and the branch-cut method before it (with an empty numba cache, k = 3,
+p = 10: about 7, 8, 18 and 25 s; the compiled ladder compiled every
+method, 90-135 s).  A forced ``method`` goes to its own tier
+(``"contour"``: 1, ``"cut"``: 3, the others: 4).  The per-input work
+budget (:mod:`.budget`) spans tiers 2 to 4.
 """
 import numpy as np
 
-from . import branch_cut, direct, dispatch, rank_two, strip_cache
+from . import (branch_cut, cheap_series, direct, dispatch, rank_two,
+               strip_cache)
 from .codes import AUTO, CONTOUR, CUT
 
 
@@ -84,6 +90,12 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         return out
     rows = np.flatnonzero(~done)
     spent = np.zeros(N)
+    if method == AUTO:
+        final = cheap_series.cheap_series_rows(a, b, x, nder, rtol, rows,
+                                               *out, spent)
+        rows = rows[~final]
+        if rows.size == 0:
+            return out
     if method in (AUTO, CUT):
         final = branch_cut.cut_rows(a, b, x, nder, method, rows, *out, spent)
         rows = rows[~final]
