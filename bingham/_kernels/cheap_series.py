@@ -23,8 +23,8 @@ estimate 1.8e-9, error 2.7e-13; with ``-0.5``: 2.1e-7 and 1.9e-12), and a
 first call it answers compiles the series only (the branch-cut method's
 kernels take about 14 s of an empty numba cache).
 
-Plain Python around the series' kernel (``uncharged``: compiled outside the
-row's budget); the prediction costs about 16 us a row (its strip counts
+Plain Python around the series' kernel (compiled outside the row's
+budget); the prediction costs about 16 us a row (its strip counts
 from a generating function, once per number of parts).
 """
 import math
@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from . import strip_cache
-from .budget import clock, resume, uncharged
+from .budget import clock, resume
 from .codes import NEGATIVE, OK, USED_CHEAP_SERIES
 from .series_paths import series_signed
 
@@ -162,9 +162,9 @@ def cheap_series_rows(a, b, x, nder, rtol, rows, logF, grad, hess, err,
         t0 = clock()
         resume(spent[r])
         m = _parts(br - ar if (y < 0.0).all() else ar, y.shape[0])
-        v, g, h, e, st = uncharged(series_signed, ar, br, y, nder, rtol,
-                                   BUDGET_FACTOR * max(work, 1e4),
-                                   strip_cache.table(m))
+        v, g, h, e, st = series_signed(ar, br, y, nder, rtol,
+                                       BUDGET_FACTOR * max(work, 1e4),
+                                       strip_cache.table(m))
         spent[r] += clock() - t0
         if (st & ~NEGATIVE) != OK or not (e <= ACCEPT * max(1.0, abs(v))):
             continue

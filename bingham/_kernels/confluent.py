@@ -91,32 +91,20 @@ EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
 
 
-@jit
 def distinct(x, p, flip):
     """Distinct values of the full spectrum (``x`` and ``p - len(x)``
-    zeros), negated when ``flip``, in decreasing order, with multiplicities."""
+    zeros), negated when ``flip``, in decreasing order, with multiplicities.
+    numpy, not compiled (a compiled sort cost about 1 s of a cold start)."""
     n = x.shape[0]
-    full = np.empty(n + (1 if n < p else 0))
-    for i in range(n):
-        full[i] = -x[i] if flip else x[i]
+    full = -x if flip else x
     if n < p:
-        full[n] = 0.0
-    full = -np.sort(-full)
-    z = np.empty(full.shape[0])
-    m = np.zeros(full.shape[0])
-    d = 0
-    for i in range(full.shape[0]):
-        if d > 0 and full[i] == z[d - 1]:
-            m[d - 1] += 1.0
-        else:
-            z[d] = full[i]
-            m[d] = 1.0
-            d += 1
+        full = np.append(full, 0.0)
+    z, m = np.unique(full, return_counts=True)
+    z = np.ascontiguousarray(z[::-1]) + 0.0     # (-0.0 as 0.0)
+    m = np.ascontiguousarray(m[::-1], dtype=np.float64)
     if n < p:  # the implicit zeros (one of them is in full already)
-        for h in range(d):
-            if z[h] == 0.0:
-                m[h] += p - n - 1.0
-    return z[:d], m[:d]
+        m[z == 0.0] += p - n - 1.0
+    return z, m
 
 
 @jit

@@ -134,8 +134,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # (k=8, p=17, three eigenvalues in [-3, 0]: 11 ms where the ladder
         # below spent the whole budget)
         if n < p2 and _cancellation(a, b, x) < 9.0:
-            logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
-                                        CENTRE_AFTER * max_pairs, strips)
+            logF, g, h, err, st = series_signed(
+                a, b, x, nder, rtol, CENTRE_AFTER * max_pairs, strips)
             if (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF)):
                 return logF, g, h, err, st, USED_SERIES
             if err < berr:
@@ -186,8 +186,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # the direct series may be far cheaper, if its cancellation (about
         # exp(2 a/b sum |x_-|)) leaves full accuracy: try it first
         if n < p2 and _cancellation(a, b, x) < 9.0:
-            logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
-                                        max_pairs, strips)
+            logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
+                                                max_pairs, strips)
             done = ((st & ~NEGATIVE) == OK
                     and err <= 1e-13 * max(1.0, abs(logF)))
             if not done and err < berr:
@@ -196,8 +196,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
             logF, g, h, err, st = _call(series_bingham, k, p, x, nder,
                                         rtol, max_pairs, False, strips)
     else:
-        logF, g, h, err, st = _call(series_signed, a, b, x, nder, rtol,
-                                    max_pairs, strips)
+        logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
+                                            max_pairs, strips)
     if not (err <= berr):
         logF, g, h, err, st = bv, bg, bh, berr, bst
     used = USED_SERIES
