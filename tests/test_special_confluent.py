@@ -169,14 +169,18 @@ EXCESS = [
     (4, 12, [90.0] * 3 + [45.0] * 4),  # three at the top, k = 4
     (5, 40, [120.0, 120.0]),  # a rank-2 isotropic pair, k = 5
     # two ties above zeros.  The split below (a pair at 300 above a simple
-    # 183.3, then zeros) is a known defect: the bordered matrices' entries
-    # sum forms e^300 apart and the sum is lost to rounding for k >= 5
-    # (estimate 1e187, value 56 off; at k = 4 the value is right, the
-    # estimate 6e44).  Strict: the test fails once the method is fixed
+    # 183.3, then zeros) is a known defect: for k >= 5 the value is wrong
+    # (k = 5: 709.572 against 709.161 from the split spectra extrapolated
+    # to the tie and 709.167 +- 0.005 from the exact sampler's acceptance;
+    # k = 6: 56 off) and the estimate says so (1e116, 1e187).  Not
+    # rounding: the value is the same to 1e-15 in every polynomial basis
+    # and with or without the projection.  Strict: the test fails once the
+    # method is fixed
     pytest.param(6, 16, [300.0, 300.0, 300.0, -50.0, -50.0],
                  marks=pytest.mark.xfail(strict=True, reason=(
-                     "confluent sum lost to rounding: a tie pair above a "
-                     "simple eigenvalue and zeros with k >= 5 (issue 17)"))),
+                     "confluent method wrong (flagged by its estimate) on a "
+                     "tie pair above a simple eigenvalue and zeros with "
+                     "k >= 5 (issue 17)"))),
 ]
 
 

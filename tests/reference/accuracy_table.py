@@ -550,11 +550,14 @@ and its residual joins the estimate).  Where the group's and the others'
 forms span more than double precision in one entry (large `k - m` with
 gaps of thousands: k=8, p=40, a pair at 3e3 above 38 zeros, estimate 0.3)
 the estimate says so and "auto" moves on.  So does a tie above a simple
-eigenvalue with `k` well above the tie's multiplicity (k=6, p=16, [300,
-300, 183.33, -50, -50]: estimate 9e186, value 56 off; k=4: the value right
-to 1e-15, the estimate 6e44): the same rounding, in the terms the
-projection keeps; a known defect, marked as an expected failure in
-`tests/test_special_confluent.py`.  The largest relative error counts every case, certified or
+eigenvalue with `k` well above the tie's multiplicity, where the value is
+wrong and the estimate flags it (k=5, p=16, [300, 300, 183.33, -50, -50]:
+709.572 with estimate 2e116, against 709.161 from split spectra
+extrapolated to the tie and 709.167 +- 0.005 from the exact sampler's
+acceptance; k=6: 56 off, estimate 9e186; k=4: right to 1e-15, estimate
+6e44).  It is not rounding (the same value to 1e-15 in every polynomial
+basis, with or without the projection): a known defect, marked as an
+expected failure in `tests/test_special_confluent.py`.  The largest relative error counts every case, certified or
 not (small spreads with many columns, where the terms cancel, are not);
 the estimate / error column shows the estimate was never below the error.
 
