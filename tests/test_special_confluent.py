@@ -162,25 +162,17 @@ def test_inputs_that_used_to_take_seconds_are_certified(k, p, x):
     assert np.all(g >= 0) and np.all(g <= 1) and g.sum() <= k
 
 
-# a tie whose piece holds fewer than min(k, p - k) points (its multiplicity
-# at the top, one more below another group) above other eigenvalues
+# a tie whose union with the groups above it holds fewer than min(k, p - k)
+# points (its multiplicity at the top) above other eigenvalues
 EXCESS = [
     (3, 8, [1e4, 1e4, 5e3]),  # a tied pair at the top, k = 3
     (4, 12, [90.0] * 3 + [45.0] * 4),  # three at the top, k = 4
     (5, 40, [120.0, 120.0]),  # a rank-2 isotropic pair, k = 5
-    # two ties above zeros.  The split below (a pair at 300 above a simple
-    # 183.3, then zeros) is a known defect: for k >= 5 the value is wrong
-    # (k = 5: 709.572 against 709.161 from the split spectra extrapolated
-    # to the tie and 709.167 +- 0.005 from the exact sampler's acceptance;
-    # k = 6: 56 off) and the estimate says so (1e116, 1e187).  Not
-    # rounding: the value is the same to 1e-15 in every polynomial basis
-    # and with or without the projection.  Strict: the test fails once the
-    # method is fixed
-    pytest.param(6, 16, [300.0, 300.0, 300.0, -50.0, -50.0],
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "confluent method wrong (flagged by its estimate) on a "
-                     "tie pair above a simple eigenvalue and zeros with "
-                     "k >= 5 (issue 17)"))),
+    # two ties above zeros; its split below (a pair at 300 above a simple
+    # 200, then zeros) had the value wrong for k >= 5 (56 off at k = 6,
+    # flagged by an estimate of 1e187) until the projection bounded the
+    # unions of groups rather than each group
+    (6, 16, [300.0, 300.0, 300.0, -50.0, -50.0]),
 ]
 
 
@@ -353,3 +345,43 @@ def test_certified_values_against_the_exact_samplers_acceptance():
         se = np.sqrt((1.0 - rate) / (rate * info["proposals"]))
         assert abs(est - v) <= 6.0 * se + 0.02, (k, p, x, v, est, se)
         checked += 1
+
+
+@pytest.mark.parametrize("k,p,x", [
+    (4, 16, [400.0, 300.0, 300.0, -50.0, -50.0]),  # a simple group above
+    (5, 16, [400.0, 300.0, 300.0, -50.0, -50.0]),
+    (5, 16, [300.0, 300.0, 183.33, -50.0, -50.0]),  # a simple group below
+    (6, 16, [300.0, 300.0, 183.33, -50.0, -50.0]),
+    (5, 12, [300.0, 300.0, 183.33]),
+    (5, 16, [300.0, 300.0, 200.0, 183.33, -50.0, -50.0]),
+])
+def test_unions_of_groups_hold_their_multiplicity(k, p, x):
+    """A tie next to a simple eigenvalue, then zeros: the union of groups
+    from the top holds at most their total multiplicity, which a bound per
+    group missed (k=4, [400, 300, 300, ...]: 240 off with estimate 37; k=5,
+    [300, 300, 183.33, ...]: 0.41 off with estimate 2e116).  Certified,
+    against the limit of split spectra (every tie split symmetrically by
+    d = 0.1 .. 0.5, each spectrum simple, extrapolated in d^2) and the
+    exact sampler's observed acceptance (F / M, M in closed form)."""
+    from bingham import _sampling
+    x = np.asarray(x, float)
+    v, e = _cut(k, p, x)
+    assert e <= 1e-10 * max(1.0, abs(v))
+    vals, counts = np.unique(x, return_counts=True)
+    ds = np.linspace(0.1, 0.5, 8)
+    split = []
+    for d in ds:
+        y = x.copy()
+        for val, c in zip(vals, counts):
+            if c > 1:
+                y[x == val] = val + d * np.linspace(-1.0, 1.0, c)
+        vy, ey = _cut(k, p, y)
+        assert ey <= 1e-10 * max(1.0, abs(vy))
+        split.append(vy)
+    limit = np.polyval(np.polyfit(ds ** 2, split, 4), 0.0)
+    assert abs(v - limit) <= 1e-11 * abs(v)
+    pl = _sampling.plan(x, np.eye(p)[:, :x.size], p, k)
+    _, info = _sampling.sample(pl, 2000, np.random.default_rng(0))
+    rate = info["acceptance"]
+    se = np.sqrt((1.0 - rate) / (rate * info["proposals"]))
+    assert abs(np.log(rate) + pl.log_envelope_mass - v) <= 6.0 * se + 0.02

@@ -4,34 +4,37 @@ onto the point counts a group can hold.
 :func:`term_sum` expands the top power of the 2-form ``Xi`` (see
 :mod:`.confluent`) over sets of b-groups, one bordered Pfaffian per set.
 
-A group's piece (its arc and the segment of the cut below it) holds a
-bounded number of the ``k`` points: deform the arc back onto the cut of a
-split spectrum, where every gap between consecutive eigenvalues holds at
-most one point.  The piece of a group of multiplicity ``m`` then covers its
-``m - 1`` inner gaps, part of the gap below it and, unless it is the top
-group (above the top eigenvalue there is no cut), part of the gap above it:
-at most ``m`` points for the top group, ``m + 1`` for the others.  The
-expansion nevertheless contains terms with more points on a group
-(through ``Theta_g`` and both of ``A_g``, ``b_g``).  They sum to zero
-exactly, but each is about ``e^(excess x gap)`` times the answer where
-groups lie below, so in floating point they swamp it.
-:func:`projected_sum` removes them exactly: the forms of such a group ``g``
-are weighted by ``t`` (``A_g``, ``b_g``) and ``t^2`` (``Theta_g``), which
-makes the sum a polynomial in ``t`` whose coefficient of ``t^d`` is the
-part with ``d`` points on the piece; the coefficients follow from ``k + 1``
-values at ``t = r w^j`` (``w`` the ``(k+1)``-th root of unity: a discrete
-Fourier transform, perfectly conditioned, half of it by conjugate
-symmetry), and only those of degree at most the bound are kept.  The radius
-``r`` (a shift of the group's scale, ``log r = ref_(g+1) - ref_g`` plus a
-few units chosen by the rounding they leave, :func:`projection_shift`)
-makes the terms of every degree comparable, so that the excess terms'
-rounding does not reach the kept ones.  Several such groups take one
-transform each (the values on the product grid).  The limit: a group's
-forms are summed with the others' in one entry of the bordered matrices,
-and their sizes differ by the basis polynomials' growth across the gap
-(about ``gap^(row)``), which no single ``r`` balances where ``k`` is well
-above the bound and the gap is thousands (k=8, p=40, a pair 3e3 above 38
-zeros: estimate 0.3); the estimate shows it.
+The groups from the top down to group ``g`` together hold a bounded
+number of the ``k`` points: deform the arcs back onto the cut of a split
+spectrum, where every gap between consecutive eigenvalues holds at most
+one point.  Their pieces (each group's arc and the segment of the cut
+below it) then cover the ``N_g - 1`` gaps between their ``N_g``
+eigenvalues (``N_g`` the total multiplicity of groups ``0..g``) and part
+of the gap below (the next group's arc takes the rest): at most ``N_g``
+points.  (A bound per group, its multiplicity at the top and one more
+below another group, is not enough: the arc of a pair below a simple
+eigenvalue takes a point from the gap between them while the simple one
+holds its own.)  The expansion nevertheless contains terms with more
+points on such a union (through ``Theta_g`` and both of ``A_g``, ``b_g``).
+They sum to zero exactly, but each is about ``e^(excess x gap)`` times the
+answer where groups lie below, so in floating point they swamp it.
+:func:`projected_sum` removes them exactly: the forms of the groups of
+union ``q`` are weighted by ``t_q`` (``A_g``, ``b_g``) and ``t_q^2``
+(``Theta_g``), a group in nested unions by the product, which makes the
+sum a polynomial whose coefficient of ``prod t_q^(d_q)`` is the part with
+``d_q`` points on union ``q``; the coefficients follow from ``k + 1``
+values per ``t_q`` at ``t = r w^j`` (``w`` the ``(k+1)``-th root of unity:
+a discrete Fourier transform, perfectly conditioned, half of it by
+conjugate symmetry), and only those within every union's bound are kept.
+The radius ``r`` (a shift of the scale of the union's last group, ``log r
+= ref_(g+1) - ref_g`` plus a few units chosen by the rounding they leave,
+:func:`projection_shift`) makes the terms of every degree comparable, so
+that the excess terms' rounding does not reach the kept ones.  The limit:
+a group's forms are summed with the others' in one entry of the bordered
+matrices, and their sizes differ by the basis polynomials' growth across
+the gap (about ``gap^(row)``), which no single ``r`` balances where ``k``
+is well above the bound and the gap is thousands (k=8, p=40, a pair 3e3
+above 38 zeros: estimate 0.3); the estimate shows it.
 
 Only the leaves are compiled; :func:`term_sum`, :func:`projected_sum` and
 :func:`projection_shift` are Python: numba links a compiled callee into
@@ -45,73 +48,7 @@ import numpy as np
 
 from ._jit import jit
 from .budget import expired, uncharged
-from .cut import _lu_det, _lu_inverse
-
-_EPS = 2.220446049250313e-16
-
-
-@jit
-def _equilibrated_pfaffian(X, Xabs):
-    """``(Pf X, log scale, relative rounding, X^-1)``: Parlett-Reid elimination
-    with pivoting after symmetric equilibration (Pf X = value e^scale); the
-    rounding is every entry's (a few ulps of ``Xabs``) carried to first
-    order through ``d Pf / Pf = tr(X^-1 dX) / 2``."""
-    n = X.shape[0]
-    d = np.ones(n)
-    for _ in range(3):
-        for i in range(n):
-            r = 0.0
-            for j in range(n):
-                r = max(r, abs(X[i, j]) * d[i] * d[j])
-            if r > 0.0:
-                d[i] /= math.sqrt(r)
-    Y = np.empty((n, n), X.dtype)
-    for i in range(n):
-        for j in range(n):
-            Y[i, j] = X[i, j] * d[i] * d[j]
-    lsc = 0.0
-    for i in range(n):
-        lsc -= math.log(d[i])
-    W = Y.copy()
-    val = X[0, 0] * 0.0 + 1.0
-    for k in range(0, n - 1, 2):
-        kp = k + 1
-        big = abs(W[k + 1, k])
-        for r in range(k + 2, n):
-            if abs(W[r, k]) > big:
-                big = abs(W[r, k])
-                kp = r
-        if kp != k + 1:
-            for j in range(n):
-                t = W[k + 1, j]
-                W[k + 1, j] = W[kp, j]
-                W[kp, j] = t
-            for j in range(n):
-                t = W[j, k + 1]
-                W[j, k + 1] = W[j, kp]
-                W[j, kp] = t
-            val = -val
-        a = W[k, k + 1]
-        if a == 0.0:
-            return val * 0.0, lsc, np.inf, W
-        val *= a
-        for i in range(k + 2, n):
-            for j in range(k + 2, n):
-                W[i, j] -= (W[k, i] * W[k + 1, j] - W[k + 1, i] * W[k, j]) / a
-    LU = Y.copy()
-    piv = np.zeros(n, np.int64)
-    if _lu_det(LU, piv) == 0.0:
-        return val, lsc, np.inf, W
-    inv = _lu_inverse(LU, piv)
-    rnd = 0.0
-    for i in range(n):
-        for j in range(n):
-            inv[i, j] *= d[i] * d[j]  # X^-1 = D Y^-1 D
-    for i in range(n):
-        for j in range(n):
-            rnd += abs(inv[j, i]) * Xabs[i, j]
-    return val, lsc, (4.0 + n) * _EPS * (0.5 * rnd + 1.0), inv
-
+from .pfaffian import equilibrated_pfaffian
 
 @jit
 def count_terms(kk, b, tie):
@@ -285,7 +222,7 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                             X[kk + c2, i] = -V[i, c2]
                             Xa[i, kk + c2] = Va[i, c2]
                             Xa[kk + c2, i] = Va[i, c2]
-                    val, lsc, rnd, inv = _equilibrated_pfaffian(X, Xa)
+                    val, lsc, rnd, inv = equilibrated_pfaffian(X, Xa)
                     if (q * (q - 1) // 2 + n) % 2 == 1:
                         val = -val
                     if val != 0.0 and not rnd < 1.0:
@@ -428,8 +365,8 @@ def _normalised(top, S, H, dS, d2S, Hd):
 def projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
                   d2T, proj, cap, shift):
     """:func:`term_sum` with the terms that put more than ``cap[q]`` points
-    on group ``proj[q]`` removed (module docstring); the radius is ``log r
-    = ref_(g+1) - ref_g + shift``.  Plain Python: :func:`term_sum` where
+    on groups ``0..proj[q]`` together removed (module docstring); the
+    radius is ``log r = ref_(g+1) - ref_g + shift``, ``g = proj[q]``.  Plain Python: :func:`term_sum` where
     nothing is projected, else :func:`_projected`."""
     if proj.shape[0] == 0:
         return term_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A,
@@ -449,10 +386,15 @@ def _projected(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T,
     nd2 = d2A.shape[1]
     logr = np.zeros(P)
     ref2 = ref.copy()
+    # the union of groups 0..proj[q] is weighted by t_q: a group in
+    # several (nested) unions by the product of their t
     for q in range(P):
         g = proj[q]
         logr[q] = ref[g + 1] - ref[g] + shift
-        ref2[g] += logr[q]
+        for h in range(g + 1):
+            ref2[h] += logr[q]
+    G = A.shape[0]
+    wg = np.empty(G, np.complex128)
     NP = N ** P
     tops = np.empty(NP)
     Sn = np.zeros(NP, np.complex128)
@@ -487,19 +429,24 @@ def _projected(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T,
             d2Sn[j] = d2Sn[jm].conjugate()
             continue
         rest = j
+        for h in range(G):
+            wg[h] = 1.0
         for q in range(P):
-            g = proj[q]
             w = cmath.exp(2j * math.pi * (rest % N) / N)
             rest //= N
-            Ac[g] = w * A[g]
-            bc[g] = w * b[g]
-            Tc[g] = (w * w) * T[g]
-            dAc[g] = w * dA[g]
-            dbc[g] = w * db[g]
-            dTc[g] = (w * w) * dT[g]
-            d2Ac[g] = w * d2A[g]
-            d2bc[g] = w * d2b[g]
-            d2Tc[g] = (w * w) * d2T[g]
+            for h in range(proj[q] + 1):
+                wg[h] *= w
+        for h in range(proj.max() + 1):
+            w = wg[h]
+            Ac[h] = w * A[h]
+            bc[h] = w * b[h]
+            Tc[h] = (w * w) * T[h]
+            dAc[h] = w * dA[h]
+            dbc[h] = w * db[h]
+            dTc[h] = (w * w) * dT[h]
+            d2Ac[h] = w * d2A[h]
+            d2bc[h] = w * d2b[h]
+            d2Tc[h] = (w * w) * d2T[h]
         tops[j], Sn[j], Hn[j], dSn[j], d2Sn[j], Hdn[j] = _raw_sum(
             kk, Ac, bc, Tc, Aabs, Tabs, ref2, tie, dAc, dbc, dTc, d2Ac, d2bc,
             d2Tc)

@@ -533,31 +533,30 @@ from `sum |x|` before it runs, is about a millisecond or less:
 `bingham/_kernels/cheap_series.py`), for the value, gradient and Hessian
 (a tie's block from the tie moved as a whole and the insertion of `(1/2)
 (s - z)^-2`), and keeps it where its estimate certifies 1e-12.
-A group with an arc and groups below it whose piece of the contour holds
-fewer than `min(k, p - k)` points (its multiplicity `m` at the top, `m + 1`
-below another group, whose arc takes part of the gap above it) carries
-*excess terms* in the expansion: they cancel exactly but are `e^(excess x
-gap)` too large in floating point.  They are projected out exactly
-(`bingham/_kernels/confluent_terms.py`): the group's forms are weighted by
-`t` (`t^2` for its 2-form), the sum, a polynomial in `t`, is evaluated at
-`k + 1` points `r w^j` on a circle and only the coefficients the piece can
-hold are kept (a discrete Fourier transform; the radius `r` makes the
-degrees comparable and is chosen among a few by the rounding it leaves).
-For the value beyond a gap of 8 (below it the excess is at most e^8), for
-the derivatives always; the projected derivatives are checked by the exact
-identity `sum_h d log F / d z_h = k` (of two radii, the better one is kept
-and its residual joins the estimate).  Where the group's and the others'
-forms span more than double precision in one entry (large `k - m` with
-gaps of thousands: k=8, p=40, a pair at 3e3 above 38 zeros, estimate 0.3)
-the estimate says so and "auto" moves on.  So does a tie above a simple
-eigenvalue with `k` well above the tie's multiplicity, where the value is
-wrong and the estimate flags it (k=5, p=16, [300, 300, 183.33, -50, -50]:
-709.572 with estimate 2e116, against 709.161 from split spectra
-extrapolated to the tie and 709.167 +- 0.005 from the exact sampler's
-acceptance; k=6: 56 off, estimate 9e186; k=4: right to 1e-15, estimate
-6e44).  It is not rounding (the same value to 1e-15 in every polynomial
-basis, with or without the projection): a known defect, marked as an
-expected failure in `tests/test_special_confluent.py`.  The largest relative error counts every case, certified or
+The groups from the top down to a group hold together at most their total
+multiplicity `N` of the points; where that is fewer than `min(k, p - k)`
+the expansion carries *excess terms* that cancel exactly but are `e^(excess
+x gap)` too large in floating point.  They are projected out exactly
+(`bingham/_kernels/confluent_terms.py`): the forms of each such union of
+groups are weighted by `t` (`t^2` for the 2-forms; nested unions by the
+product), the sum, a polynomial in the `t`s, is evaluated at `k + 1` points
+`r w^j` per union on a circle and only the coefficients within every
+union's bound are kept (discrete Fourier transforms; the radius `r` makes
+the degrees comparable and is chosen among a few by the rounding it
+leaves).  For the value beyond a gap of 8 (below it the excess is at most
+e^8), for the derivatives always; the projected derivatives are checked by
+the exact identity `sum_h d log F / d z_h = k` (of two radii, the better
+one is kept and its residual joins the estimate).  A bound per group (its
+multiplicity at the top, one more below another group) was not enough: a
+tie next to a simple eigenvalue and zeros below had values wrong by 0.4 to
+240 (flagged by estimates of 37 to 1e187; k=5, p=16, [300, 300, 183.33,
+-50, -50]: 709.572 against 709.161 from split spectra extrapolated to the
+tie and 709.167 +- 0.005 from the exact sampler's acceptance); bounding
+the unions certifies them (estimates 5e-12 to 4e-9, the value within
+2e-15 of the extrapolation, `tests/test_special_confluent.py`).  Where the
+group's and the others' forms span more than double precision in one
+entry (large `k - m` with gaps of thousands: k=8, p=40, a pair at 3e3
+above 38 zeros, estimate 0.3) the estimate says so and "auto" moves on.  The largest relative error counts every case, certified or
 not (small spreads with many columns, where the terms cancel, are not);
 the estimate / error column shows the estimate was never below the error.
 
