@@ -63,8 +63,8 @@ simple eigenvalue above such a pair: three for the two).  Those terms
 cancel exactly (deform the contour back to a split spectrum: every gap
 between eigenvalues holds at most one point), but in floating point they
 are ``e^(excess x gap)`` times too large.  For every union of the groups
-``0..g`` that holds fewer than ``k`` points (their total multiplicity),
-contains an arc and ends at or above one, they are projected out exactly
+``0..g`` that holds fewer than ``k`` points (their total multiplicity) and
+contains an arc, they are projected out exactly
 (:mod:`.confluent_terms`, :func:`_projections`): for the value where
 group ``g`` is more than ``EXCESS_GAP`` above the next (below it the excess
 is at most e^8 and the projection's own rounding the larger), for the
@@ -365,11 +365,13 @@ def _projections(z, m, kk, first, last, rho):
     The union of groups ``0..g`` holds at most ``N_g`` points, their total
     multiplicity: in the split spectrum it covers the ``N_g - 1`` gaps
     between its eigenvalues and part of the gap below (the next group's arc
-    takes the rest).  It is projected where that bounds anything (``N_g <
-    k``, an arc in the union) and the union ends at or above an arc (a
-    simple group holds one point by itself, so a union ending between two
-    simple groups adds nothing).  Nested unions are weighted by the product
-    of their ``t``: each union's count is kept within its bound.  A bound
+    takes the rest).  It is projected wherever ``N_g < k`` and the union
+    holds an arc (a union of simple groups holds one point per group by
+    itself).  Nested unions are weighted by the product of their ``t``:
+    each union's count is kept within its bound.  (Only the unions that end
+    at or above an arc left k=5, p=16, [300, 300, 183.33, 150] at estimate
+    150 and k=4, p=8, [300, 300, 183.33, 100, 50, 20, 10, 5] at 4e11; all
+    of them: 2e-11 and 5e-12, the same values.)  A bound
     per group (its multiplicity at the top, one more below another group)
     missed the points a group's arc takes from the gap above it while the
     group above holds its own (k=4, p=16, [400, 300, 300, -50, -50]: 1155.57
@@ -391,7 +393,7 @@ def _projections(z, m, kk, first, last, rho):
         for h in range(first[g], last[g] + 1):
             total += m[h]
         arc = arc or rho[g] > 0.0
-        if arc and total < kk and (rho[g] > 0.0 or rho[g + 1] > 0.0):
+        if arc and total < kk:
             projd[Pd] = g
             capd[Pd] = total
             far[Pd] = z[last[g]] + rho[g] - z[first[g + 1]] > EXCESS_GAP
