@@ -35,7 +35,7 @@ each compiled the first time a row needs it, outside that row's budget
 contour only, one answered by tier 2 the series only, one answered by
 tier 3 the branch-cut method only, one answered by tier 4 what it tried
 and the branch-cut method before it (with an empty numba cache, k = 3,
-p = 10: about 7, 8, 18 and 25 s; the compiled ladder compiled every
+p = 10: about 7, 6-7, 18 and 25 s; the compiled ladder compiled every
 method, 90-135 s).  A forced ``method`` goes to its own tier
 (``"contour"``: 1, ``"cut"``: 3, the others: 4).  The per-input work
 budget (:mod:`.budget`) spans tiers 2 to 4.
