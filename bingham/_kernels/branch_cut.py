@@ -13,6 +13,7 @@ from .budget import resume
 from .codes import (AUTO, NOT_APPLICABLE, NOT_CONVERGED, OK, USED_CUT,
                     USED_NONE)
 from .confluent import confluent_bingham, warm_up
+from .rows import store
 
 # the relative error estimate under which a result counts as converged ...
 CUT_ACCEPT = 5e-13
@@ -94,14 +95,8 @@ def cut_rows(a, b, x, nder, method, rows, logF, grad, hess, err, status,
                               NOT_APPLICABLE)
             u = USED_NONE
         spent[r] += time.perf_counter() - t0
-        logF[r] = v
-        err[r] = e
-        status[r] = st
-        used[r] = u
-        if nder >= 1:
-            grad[r] = g
-        if nder >= 2:
-            hess[r] = h
+        store((logF, grad, hess, err, status, used), r,
+              (v, g, h, e, st, u), nder)
         if method != AUTO:
             final[t] = True
         elif st != NOT_APPLICABLE and math.isfinite(v) and \

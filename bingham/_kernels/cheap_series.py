@@ -34,7 +34,8 @@ import numpy as np
 from . import strip_cache
 from .budget import clock, resume
 from .codes import NEGATIVE, OK, USED_CHEAP_SERIES
-from .series_paths import series_signed
+from .rows import store
+from .series_paths import kummer_first, series_signed
 
 # the predicted work (strip pairs times n + m, times the derivatives' runs)
 # under which the series runs first, and its budget as a multiple of it
@@ -114,13 +115,13 @@ def predicted_work(a, b, y, nder):
     if not 0.0 < a < b:
         return None
     n = y.shape[0]
-    neg = y < 0.0
-    if neg.all():
-        # Kummer's relation: every term positive
+    if kummer_first(y):
+        # Kummer's relation, as the series applies it: every term positive
         a = b - a
         absy = -y
     else:
         absy = np.abs(y)
+        neg = y < 0.0
         if neg.any() and 2.0 * a / b * float(absy[neg].sum()) \
                 > MAX_CANCELLATION:
             return None
@@ -161,7 +162,7 @@ def cheap_series_rows(a, b, x, nder, rtol, rows, logF, grad, hess, err,
         y = np.ascontiguousarray(y)
         t0 = clock()
         resume(spent[r])
-        m = _parts(br - ar if (y < 0.0).all() else ar, y.shape[0])
+        m = _parts(br - ar if kummer_first(y) else ar, y.shape[0])
         v, g, h, e, st = series_signed(ar, br, y, nder, rtol,
                                        BUDGET_FACTOR * max(work, 1e4),
                                        strip_cache.table(m))
@@ -171,12 +172,6 @@ def cheap_series_rows(a, b, x, nder, rtol, rows, logF, grad, hess, err,
         if nder >= 1 and not np.isfinite(g).all():
             continue
         final[t] = True
-        logF[r] = v
-        err[r] = e
-        status[r] = st
-        used[r] = USED_CHEAP_SERIES
-        if nder >= 1:
-            grad[r] = g
-        if nder >= 2:
-            hess[r] = h
+        store((logF, grad, hess, err, status, used), r,
+              (v, g, h, e, st, USED_CHEAP_SERIES), nder)
     return final

@@ -26,6 +26,7 @@ from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     USED_NONE, USED_SERIES)
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
+from .rows import store
 from .series_paths import (CENTRE_AFTER, centre_pays,
                            series_bingham, series_signed)
 
@@ -237,14 +238,7 @@ def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
             cv, cerr, cst = np.nan, np.inf, NOT_APPLICABLE
             cg = np.zeros(n)
             ch = np.zeros((n, n))
-        v, g, h, e, st, u = evaluate(float(a[r]), float(b[r]), x[r], nder,
-                                     method, rtol, max_pairs, strips, cv, cg,
-                                     ch, cerr, cst, spent[r])
-        logF[r] = v
-        err[r] = e
-        status[r] = st
-        used[r] = u
-        if nder >= 1:
-            grad[r] = g
-        if nder >= 2:
-            hess[r] = h
+        store((logF, grad, hess, err, status, used), r,
+              evaluate(float(a[r]), float(b[r]), x[r], nder, method, rtol,
+                       max_pairs, strips, cv, cg, ch, cerr, cst, spent[r]),
+              nder)

@@ -233,6 +233,12 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     return logF, grad, hess, err, status
 
 
+def kummer_first(x):
+    """Whether :func:`series_signed` applies Kummer's relation to ``x``:
+    every eigenvalue non-positive and one negative."""
+    return bool(x.size) and bool((x <= 0.0).all()) and bool((x < 0.0).any())
+
+
 def series_signed(a, b, x, nder, rtol, max_pairs, strips):
     """Series on arguments of one sign: Kummer's relation turns non-positive
     arguments into non-negative ones (all terms positive when a, b allow).
@@ -242,7 +248,7 @@ def series_signed(a, b, x, nder, rtol, max_pairs, strips):
     linked and optimised ``_series`` once more, about 1 s of a cold start
     for a microsecond saved."""
     n = x.shape[0]
-    if n and (x <= 0.0).all() and (x < 0.0).any():
+    if kummer_first(x):
         logF, grad, hess, err, status = uncharged(
             _series, b - a, b, -x, n, nder, rtol, max_pairs, strips)
         s = float(x.sum())
