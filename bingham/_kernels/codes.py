@@ -29,4 +29,5 @@ USED_ISOTROPIC = 6  # run from Python (bingham._isotropic)
 USED_CUT = 7
 USED_KUMMER = 8  # Kummer's series of one eigenvalue (bingham._kernels.kummer)
 USED_RANK_TWO = 9  # two nonzero eigenvalues (bingham._kernels.rank_two)
-USED_CHEAP_SERIES = 10  # the series, predicted cheap (bingham._kernels.cheap_series)
+# the series where predicted cheap (bingham._kernels.cheap_series)
+USED_CHEAP_SERIES = 10

@@ -50,6 +50,7 @@ from ._jit import jit
 from .budget import expired, uncharged
 from .pfaffian import equilibrated_pfaffian
 
+
 @jit
 def count_terms(kk, b, tie):
     """How many bordered Pfaffians the sum has (at most)."""
@@ -366,8 +367,9 @@ def projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
                   d2T, proj, cap, shift):
     """:func:`term_sum` with the terms that put more than ``cap[q]`` points
     on groups ``0..proj[q]`` together removed (module docstring); the
-    radius is ``log r = ref_(g+1) - ref_g + shift``, ``g = proj[q]``.  Plain Python: :func:`term_sum` where
-    nothing is projected, else :func:`_projected`."""
+    radius is ``log r = ref_(g+1) - ref_g + shift``, ``g = proj[q]``.
+    Plain Python: :func:`term_sum` where nothing is projected, else
+    :func:`_projected`."""
     if proj.shape[0] == 0:
         return term_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A,
                         d2b, d2T)
