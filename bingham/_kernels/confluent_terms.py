@@ -90,6 +90,44 @@ def _put_b(b, babs, db, d2b, j, col, V, Va, dV, d2V):
 
 
 @jit
+def _add(acc, S, dS, d2S, Hd, val, mag, scale, gr, hs):
+    """Add one term ``val e^scale`` (rounding ``mag e^scale``, derivatives
+    ``gr``, ``hs`` relative to it) to the running sums ``S``, ``H =
+    acc[1]``, ``dS``, ``Hd``, ``d2S``, all relative to ``e^top``, ``top =
+    acc[0]`` the largest term's scale so far: where a larger term comes
+    the sums are rescaled to it (a term below its rounding may carry a large
+    scale and a tiny value, so the scale is that of ``max(|val|, mag)``)."""
+    mt = max(abs(val), mag)
+    if mt == 0.0:
+        return
+    if not mt < np.inf:   # inf or NaN: the sum is lost
+        acc[1] = np.inf
+        S[0] += val
+        return
+    lt = scale + math.log(mt)
+    if lt > acc[0]:
+        if acc[0] > -np.inf:
+            r = math.exp(acc[0] - lt)
+            S[0] *= r
+            acc[1] *= r
+            dS *= r
+            d2S *= r
+            Hd *= r
+        acc[0] = lt
+    f = math.exp(scale - acc[0])
+    S[0] += f * val
+    acc[1] += f * mag
+    nd = dS.shape[0]
+    nd2 = d2S.shape[0]
+    for h in range(nd):
+        dS[h] += f * val * gr[h]
+        Hd[h] += f * mag * abs(gr[h])
+    for a in range(nd2):
+        for b2 in range(nd2):
+            d2S[a, b2] += f * val * hs[a, b2]
+
+
+@jit
 def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
     """``(top, S, H, dS, d2S)``: the sum over sets of b-groups (module
     docstring of :mod:`.confluent`) of the bordered Pfaffians, ``S e^top``,
@@ -135,11 +173,17 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                         for a in range(nd2):
                             for b2 in range(nd2):
                                 d2TT[a, b2, i, j] += f * d2T[g, a, b2, i, j]
-    vals = []
-    scales = []
-    mags = []
-    grads = []
-    hesss = []
+    # the terms are summed as they come, relative to the largest scale so
+    # far (``top``; the sums are rescaled when a larger term arrives): no
+    # list of terms (numba's lists of arrays cost about a second of a cold
+    # start)
+    acc = np.array([-np.inf, 0.0])      # top, H
+    S = np.zeros(1, A.dtype)
+    dS = np.zeros(nd, A.dtype)
+    d2S = np.zeros((nd2, nd2), A.dtype)
+    Hd = np.zeros(nd)
+    g0 = np.zeros(nd, A.dtype)
+    h0 = np.zeros((nd2, nd2), A.dtype)
     sel = np.zeros(kk + 1, np.int64)
     V = np.zeros((kk, kk + 1), A.dtype)
     Va = np.zeros((kk, kk + 1))
@@ -231,11 +275,8 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                         # identically): counted in the rounding only; its
                         # derivatives through X^-1 would be noise times
                         # cond(X)^2
-                        vals.append(val * 0.0)
-                        mags.append(abs(val) * rnd)
-                        scales.append(s2 + lsc)
-                        grads.append(np.zeros(nd, A.dtype))
-                        hesss.append(np.zeros((nd2, nd2), A.dtype))
+                        _add(acc, S, dS, d2S, Hd, val * 0.0,
+                             abs(val) * rnd, s2 + lsc, g0, h0)
                     elif val != 0.0:
                         gr = np.zeros(nd, A.dtype)
                         for h in range(nd):
@@ -286,11 +327,8 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                                     v2 = t2 + gr[a] * gr[b2] - 0.5 * tnn
                                     hs[a, b2] = v2
                                     hs[b2, a] = v2
-                        vals.append(val)
-                        mags.append(abs(val) * rnd)
-                        scales.append(s2 + lsc)
-                        grads.append(gr)
-                        hesss.append(hs)
+                        _add(acc, S, dS, d2S, Hd, val, abs(val) * rnd,
+                             s2 + lsc, gr, hs)
             # next combination of n out of nb
             if n == 0:
                 more = False
@@ -304,34 +342,9 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                     sel[i] += 1
                     for j in range(i + 1, n):
                         sel[j] = sel[j - 1] + 1
-    nt = len(vals)
-    dS = np.zeros(nd, A.dtype)
-    d2S = np.zeros((nd2, nd2), A.dtype)
-    S = A[0, 0] * 0.0
-    Hd = np.zeros(nd)
-    if nt == 0:
-        return -np.inf, S, np.inf, dS, d2S, Hd
-    # the scale of the largest term (a term below its rounding may carry
-    # a large scale and a tiny value)
-    top = -np.inf
-    for t in range(nt):
-        mt = max(abs(vals[t]), mags[t])
-        if mt > 0.0 and mt < np.inf:
-            top = max(top, scales[t] + math.log(mt))
-    if not math.isfinite(top):
-        return -np.inf, S, np.inf, dS, d2S, Hd
-    H = 0.0
-    for t in range(nt):
-        f = math.exp(scales[t] - top)
-        S += f * vals[t]
-        H += f * mags[t]
-        for h in range(nd):
-            dS[h] += f * vals[t] * grads[t][h]
-            Hd[h] += f * mags[t] * abs(grads[t][h])
-        for a in range(nd2):
-            for b2 in range(nd2):
-                d2S[a, b2] += f * vals[t] * hesss[t][a, b2]
-    return top, S, H, dS, d2S, Hd
+    if not math.isfinite(acc[0]):
+        return -np.inf, S[0] * 0.0, np.inf, dS * 0.0, d2S * 0.0, Hd * 0.0
+    return acc[0], S[0], acc[1], dS, d2S, Hd
 
 
 def term_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
