@@ -11,14 +11,18 @@ before it left open.
    :mod:`.direct`.
 2. Where the zonal series is predicted to cost about a millisecond or
    less (``0 < a < b``; its degree bounded from ``sum |x|`` before it
-   runs, little cancellation): the series (:mod:`.cheap_series`), kept
-   where its estimate is within 1e-13 relative.
+   runs, little cancellation) and either about 0.1 ms or less or the
+   branch-cut method would need arcs (ties, near ties, implicit zeros):
+   the series (:mod:`.cheap_series`), kept where its estimate is within
+   1e-13 relative.
 3. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
-   relative; where it is not and at most two eigenvalues are nonzero
-   (``2 <= k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`,
-   1-50 ms: after the branch-cut method, which takes about 0.2 ms where
-   it certifies).
+   relative; where it is not, the series where predicted cheap (the rows
+   tier 2 left for later: on distinct spectra the branch-cut method is
+   the faster), then, where at most two eigenvalues are nonzero (``2 <=
+   k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`, 1-50 ms:
+   after the branch-cut method, which takes about 0.2 ms where it
+   certifies).
 4. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 3's result
    competing (:mod:`.dispatch`).
@@ -90,15 +94,23 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         return out
     rows = np.flatnonzero(~done)
     spent = np.zeros(N)
+    later = np.zeros(0, np.int64)
     if method == AUTO:
-        final = cheap_series.cheap_series_rows(a, b, x, nder, rtol, rows,
-                                               *out, spent)
-        rows = rows[~final]
+        first, after = cheap_series.cheap_rows(a, b, x, nder, rows)
+        later = rows[after]
+        final = cheap_series.cheap_series_rows(a, b, x, nder, rtol,
+                                               rows[first], *out, spent)
+        rows = np.setdiff1d(rows, rows[first][final])
         if rows.size == 0:
             return out
     if method in (AUTO, CUT):
         final = branch_cut.cut_rows(a, b, x, nder, method, rows, *out, spent)
         rows = rows[~final]
+        if method == AUTO and rows.size and later.size:
+            later = np.intersect1d(rows, later)
+            final = cheap_series.cheap_series_rows(a, b, x, nder, rtol, later,
+                                                   *out, spent)
+            rows = np.setdiff1d(rows, later[final])
         if method == AUTO and rows.size and _few_nonzero(x[rows]):
             final = rank_two.rank_two_rows(a, b, x, nder, rows, *out, spent)
             rows = rows[~final]
