@@ -96,13 +96,19 @@ def _add(acc, S, dS, d2S, Hd, val, mag, scale, gr, hs):
     acc[1]``, ``dS``, ``Hd``, ``d2S``, all relative to ``e^top``, ``top =
     acc[0]`` the largest term's scale so far: where a larger term comes
     the sums are rescaled to it (a term below its rounding may carry a large
-    scale and a tiny value, so the scale is that of ``max(|val|, mag)``)."""
+    scale and a tiny value, so the scale is that of ``max(|val|, mag)``).
+    A term whose value or rounding is infinite only raises ``acc[2]``, the
+    largest such scale: it makes the sum's rounding infinite unless it is
+    more than e^745 below the largest term (as in a sum over all terms
+    scaled to the largest, where ``e^(scale - top)`` underflows to 0)."""
+    if not (abs(val) < np.inf and mag < np.inf):
+        # an unbounded term or rounding: it counts where it does not
+        # underflow against the largest term (:func:`_raw_sum`'s end)
+        acc[2] = max(acc[2], scale)
+        S[0] += val * 0.0 if abs(val) < np.inf else val
+        return
     mt = max(abs(val), mag)
     if mt == 0.0:
-        return
-    if not mt < np.inf:   # inf or NaN: the sum is lost
-        acc[1] = np.inf
-        S[0] += val
         return
     lt = scale + math.log(mt)
     if lt > acc[0]:
@@ -177,7 +183,8 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
     # far (``top``; the sums are rescaled when a larger term arrives): no
     # list of terms (numba's lists of arrays cost about a second of a cold
     # start)
-    acc = np.array([-np.inf, 0.0])      # top, H
+    # top, H, and the largest scale of an unbounded term
+    acc = np.array([-np.inf, 0.0, -np.inf])
     S = np.zeros(1, A.dtype)
     dS = np.zeros(nd, A.dtype)
     d2S = np.zeros((nd2, nd2), A.dtype)
@@ -344,6 +351,8 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                         sel[j] = sel[j - 1] + 1
     if not math.isfinite(acc[0]):
         return -np.inf, S[0] * 0.0, np.inf, dS * 0.0, d2S * 0.0, Hd * 0.0
+    if math.exp(acc[2] - acc[0]) > 0.0:
+        acc[1] = np.inf
     return acc[0], S[0], acc[1], dS, d2S, Hd
 
 
