@@ -82,12 +82,17 @@ def warm():
 
     from bingham.special import explain
     warnings.simplefilter("ignore")
-    # (the last: a near tie above zeros with k = 5, which compiles the
-    # confluent projection's kernel, about 13 s: compiled in a timed call
-    # it overran the cap, and each restarted worker compiled it again)
+    # (a near tie above zeros with k = 5 compiles the confluent
+    # projection's kernel, about 13 s: compiled in a timed call it overran
+    # the cap, and each restarted worker compiled it again; the last three
+    # reach the cheap series, the series of tier 4 and the Laplace
+    # approximation, which an empty cache compiled in the map's first
+    # timed calls)
     for k, p, x in ((1, 3, [1.0, 2.0]), (2, 5, [3.0, 1.0]),
                     (3, 10, list(range(10))), (2, 8, [30.0, 30.0, 10.0]),
-                    (5, 16, [30.00003, 30.0])):
+                    (5, 16, [30.00003, 30.0]), (3, 10, [4.0, 2.5, 1.0, -1.0]),
+                    (6, 512, [2.15, 26.9, 30.0, 20.5, 24.3, 18.5]),
+                    (16, 32, [7662.8, -10000.0, 4923.8])):
         explain(k / 2, p / 2, np.array(x, float))
 
 

@@ -384,8 +384,9 @@ _REASONS = {
     "cheap series": "0 < a < b with a zonal series predicted to cost about a "
                     "millisecond or less (its degree bounded from sum |x| "
                     "before it runs): the series (tier 2; on a Bingham "
-                    "spectrum of distinct values predicted above 0.1 ms, "
-                    "after the branch-cut method left it uncertified)",
+                    "spectrum of well-separated values predicted above "
+                    "0.1 ms, after the branch-cut method left it "
+                    "uncertified)",
     "series": "{}: the zonal series (tier 4)",
     "holonomic": "{}: the holonomic method (tier 4)",
     "laplace": "{}: the Laplace approximation, the last resort (tier 4); its "

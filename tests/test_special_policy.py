@@ -160,8 +160,9 @@ def test_cheap_series_agrees_with_the_branch_cut_method():
         n = int(rng.integers(2, 6))
         x = rng.uniform(-0.3, 1.0, n) * 10.0 ** rng.uniform(-1, 1)
         a, b = k / 2, p / 2
-        w = cheap_series.predicted_work(a, b, x, 1)
-        if w is None or w > cheap_series.CHEAP_WORK:
+        first, _ = cheap_series.cheap_rows(np.array([a]), np.array([b]),
+                                           x[None], 0, np.array([0]))
+        if not first[0]:
             continue
         info = explain(a, b, x)
         assert info["method"] == "series" and "tier 2" in info["reason"]
@@ -179,6 +180,51 @@ def test_cheap_series_agrees_with_the_branch_cut_method():
         if ec <= 1e-10 * max(1.0, abs(c)):
             assert abs(v - c) <= info["error"] + ec + 1e-15
         checked += 1
+
+
+def test_branch_cut_first_on_spread_spectra_and_the_series_after_it():
+    """The order of tiers 2 and 3: on a Bingham spectrum whose eigenvalues
+    (implicit zeros included) are at least 0.3 apart (0.6 for min(k, p - k)
+    >= 3) the branch-cut method goes before a series predicted above 0.1
+    ms, and the series answers where the method does not certify; where
+    two are closer, or zeros are implicit, the series goes first."""
+    from bingham._kernels import branch_cut, cheap_series
+    from bingham.special import hess_log_hyp1f1
+
+    def order(k, p, x, nder=0):
+        first, later = cheap_series.cheap_rows(
+            np.array([k / 2]), np.array([p / 2]), np.asarray(x)[None], nder,
+            np.array([0]))
+        return "first" if first[0] else "later" if later[0] else "none"
+
+    fit_like = np.array([7.08, 4.589, 1.628, 0.903, 0.395, 0.0])
+    for nder in (0, 1):
+        assert order(2, 6, fit_like, nder) == "later"
+    assert order(2, 6, fit_like, 2) == "none"     # predicted above 2e7
+    assert explain(1.0, 3.0, fit_like)["method"] == "cut"
+    h = hess_log_hyp1f1(1.0, 3.0, fit_like)
+    hs = hess_log_hyp1f1(1.0, 3.0, fit_like, method="series")
+    np.testing.assert_allclose(h, hs, rtol=1e-9, atol=1e-12)
+    # the same spectrum with an eigenvalue moved next to another, with
+    # implicit zeros, and with three columns at gaps of 0.36: series first
+    # (and with two at gaps of 0.36, the branch-cut method)
+    assert order(2, 6, [7.08, 4.589, 1.628, 0.903, 0.8, 0.0]) == "first"
+    assert order(2, 8, fit_like) == "first"
+    assert order(3, 6, [3.926, 3.409, 1.415, 0.804, 0.356, 0.0]) == "first"
+    assert order(2, 6, [3.926, 3.409, 1.415, 0.804, 0.356, 0.0]) == "later"
+    # a spread spectrum the branch-cut method leaves uncertified: the
+    # series after it answers, within 1e-13
+    x = np.array([-1.19, -0.78, -0.46, -0.02, 0.45, 0.81, 1.22, 1.57, 1.93,
+                  2.24])
+    assert order(2, 10, x) == "later"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c, ec = log_hyp1f1(1.0, 5.0, x, method="cut", return_error=True)
+    assert ec > branch_cut.CONFLUENT_ACCEPT * max(1.0, abs(c))  # 9.7e-12
+    info = explain(1.0, 5.0, x)
+    assert info["method"] == "series"
+    assert info["error"] <= 1e-13 * max(1.0, abs(info["logF"]))
+    assert abs(info["logF"] - c) <= info["error"] + ec
 
 
 def test_predicted_degree_bounds_the_degree_sums():

@@ -11,21 +11,23 @@ before it left open.
    :mod:`.direct`.
 2. Where the zonal series is predicted to cost about a millisecond or
    less (``0 < a < b``; its degree bounded from ``sum |x|`` before it
-   runs, little cancellation) and either about 0.1 ms or less or the
-   branch-cut method would need arcs (ties, near ties, implicit zeros):
+   runs, little cancellation) and either about 0.1 ms or less or two
+   eigenvalues closer than 0.3 (0.6 for ``min(k, p - k) >= 3``; implicit
+   zeros and ties included), where the branch-cut method's pieces cancel:
    the series (:mod:`.cheap_series`), kept where its estimate is within
    1e-13 relative.
 3. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
    relative; where it is not, the series where predicted cheap (the rows
-   tier 2 left for later: on distinct spectra the branch-cut method is
-   the faster), then, where at most two eigenvalues are nonzero (``2 <=
+   tier 2 left for later: on spread spectra the branch-cut method is the
+   faster), then, where at most two eigenvalues are nonzero (``2 <=
    k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`, 1-50 ms:
    after the branch-cut method, which takes about 0.2 ms where it
    certifies).
 4. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 3's result
-   competing (:mod:`.dispatch`).
+   competing (:mod:`.dispatch`); where that result is within 1e-10
+   relative already, for 0.25 s at most.
 
 The series goes before the branch-cut method only where its cost is
 predicted small: on random spectra with ``(a/b) sum |x|`` between 1 and 2
