@@ -100,7 +100,12 @@ def _add(acc, S, dS, d2S, Hd, val, mag, scale, gr, hs):
     A term whose value or rounding is infinite only raises ``acc[2]``, the
     largest such scale: it makes the sum's rounding infinite unless it is
     more than e^745 below the largest term (as in a sum over all terms
-    scaled to the largest, where ``e^(scale - top)`` underflows to 0)."""
+    scaled to the largest, where ``e^(scale - top)`` underflows to 0); a
+    NaN makes it NaN (the caller's estimate then infinite)."""
+    if math.isnan(abs(val)) or math.isnan(mag) or math.isnan(scale):
+        # a lost term: the sum's rounding is unknown
+        acc[1] = np.nan
+        return
     if not (abs(val) < np.inf and mag < np.inf):
         # an unbounded term or rounding: it counts where it does not
         # underflow against the largest term (:func:`_raw_sum`'s end)
