@@ -29,6 +29,7 @@ _USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
          _codes.USED_KUMMER: "series",
          _codes.USED_RANK_TWO: "rank two",
          _codes.USED_CHEAP_SERIES: "series",
+         _codes.USED_VECTOR_SERIES: "series",
          _USED_ISOTROPIC: "isotropic"}
 _RTOL = 2.0 ** -53
 _EPS = 2.0 ** -52
@@ -103,14 +104,15 @@ def _one_eigenvalue(a, b, x, nder, method):
     return out
 
 
-def _run_single(a, b, x, nder, method):
+def _single_clean(a, b, x, nder, method):
     """The common single call (Python numbers ``a``, ``b``, one 1-D float64
     array or list of Python numbers ``x``, a contour-eligible ``a = 1/2``,
     ``b - a = 1/2`` or one eigenvalue with ``0 < a < b``, so no isotropic
     rows) with less Python around the kernel
-    (:func:`._kernels.direct.quick_clean`): the result of :func:`_run`, or
-    ``None`` where the general path must decide (bad input, infinite or NaN
-    eigenvalues, a result short of full accuracy)."""
+    (:func:`._kernels.direct.quick_clean`): ``(logF, grad, hess, err,
+    used)`` for the one input, or ``None`` where the general path must
+    decide (bad input, infinite or NaN eigenvalues, a result short of full
+    accuracy)."""
     if type(x) is list and x and all(type(v) in (float, int) for v in x):
         x = np.array(x, dtype=np.float64)
     if not (type(a) in (float, int) and type(b) in (float, int)
@@ -130,8 +132,17 @@ def _run_single(a, b, x, nder, method):
         a, b, x, nder, _METHODS[method], _RTOL)
     if not clean or not e <= 1e-12 * max(1.0, abs(v)):
         return None
+    return v, g, h, e, used
+
+
+def _run_single(a, b, x, nder, method):
+    """:func:`_single_clean` in the form of :func:`_run`'s result."""
+    one = _single_clean(a, b, x, nder, method)
+    if one is None:
+        return None
+    v, g, h, e, used = one
     return (np.array([v]), 1.0, g[None], h[None], np.array([e]),
-            np.array([used]), (), n)
+            np.array([used]), (), g.shape[0])
 
 
 def _bingham_scalars(a, b, x):

@@ -13,7 +13,9 @@ from bingham.special import explain, log_hyp1f1
 
 
 @pytest.mark.parametrize("a,b,x,method,words", [
-    (0.5, 1.5, [1.0, 2.0], "contour", ["contour", "tier 1"]),
+    (0.5, 1.5, [1.0, 2.0], "series", ["Bromwich", "small spread",
+                                      "tier 1"]),
+    (0.5, 1.5, [40.0, 2.0], "contour", ["contour", "tier 1"]),
     (1.5, 4.0, [7.0], "series", ["one eigenvalue", "Kummer's series",
                                  "tier 1"]),
     (1.5, 4.0, [-300.0], "contour", ["one eigenvalue", "tier 1"]),
@@ -23,8 +25,10 @@ from bingham.special import explain, log_hyp1f1
                                        "certified"]),
     (1.2, 3.7, [0.5, -0.25], "series", ["predicted", "tier 2"]),
     (1.5, 5.0, [4.0, 2.5, 1.0, -1.0], "series", ["predicted", "tier 2"]),
-    (3.5, 4.0, [2.0, 1.0, 0.5], "contour", ["Kummer's relation first",
-                                            "p - k = 1 columns"]),
+    (3.5, 4.0, [2.0, 1.0, 0.5], "series", ["Kummer's relation first",
+                                           "p - k = 1 columns", "Bromwich"]),
+    (3.5, 4.0, [40.0, 1.0, 0.5], "contour", ["Kummer's relation first",
+                                             "p - k = 1 columns"]),
 ])
 def test_explain_names_the_tier_and_the_reason(a, b, x, method, words):
     info = explain(a, b, np.array(x))

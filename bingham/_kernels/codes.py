@@ -31,3 +31,6 @@ USED_KUMMER = 8  # Kummer's series of one eigenvalue (bingham._kernels.kummer)
 USED_RANK_TWO = 9  # two nonzero eigenvalues (bingham._kernels.rank_two)
 # the series where predicted cheap (bingham._kernels.cheap_series)
 USED_CHEAP_SERIES = 10
+# the short series of the Bromwich integrand, a = 1/2 or b - a = 1/2, small
+# spread (bingham._kernels.vector_series)
+USED_VECTOR_SERIES = 11

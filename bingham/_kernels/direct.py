@@ -1,12 +1,13 @@
 """The inputs that need no choice: NaN, the closed forms, Kummer's series
 of one eigenvalue (``0 < a < b``, moderate ``x``, :mod:`.kummer`) and the
 Bromwich contour (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and ``n =
-1``).
+1``), whose integrand's series (:mod:`.vector_series`) answers a value or
+gradient at small spread first.
 
 These are the first tier of ``method="auto"`` (:mod:`.policy`) and the
-whole of ``method="contour"``.  They compile on their own (the contour
-kernel only), so a first call that they answer does not wait for the
-other methods to compile.
+whole of ``method="contour"`` (the contour only).  They compile on their
+own (the contour and its series), so a first call that they answer does
+not wait for the other methods to compile.
 """
 import math
 
@@ -14,10 +15,12 @@ import numpy as np
 
 from ._jit import jit
 from .codes import (AUTO, CONTOUR, NOT_APPLICABLE, NOT_CONVERGED, OK,
-                    USED_CLOSED_FORM, USED_CONTOUR, USED_KUMMER, USED_NONE)
+                    USED_CLOSED_FORM, USED_CONTOUR, USED_KUMMER, USED_NONE,
+                    USED_VECTOR_SERIES as USED_SERIES)
 from .contour import bromwich
 from .kummer import applies as kummer_applies
 from .kummer import log_kummer
+from .vector_series import vector_series
 
 _EPS = 2.220446049250313e-16
 CONTOUR_MAX_NODES = 8192
@@ -27,8 +30,9 @@ CONTOUR_RTOL = 5e-15
 
 
 @jit(inline="always")
-def _contour(a, b, x, nder, rtol):
-    """Bromwich evaluation for ``a = 1/2`` (any n) or ``n = 1`` (any 0<a<b)."""
+def _points(a, b, x):
+    """The Bromwich integrand's branch points and exponents for ``a = 1/2``
+    (any n) or ``n = 1`` (any ``0 < a < b``)."""
     n = x.shape[0]
     if a == 0.5:
         rest = b - 0.5 * n
@@ -48,7 +52,24 @@ def _contour(a, b, x, nder, rtol):
         e[0] = a
         c[1] = 0.0
         e[1] = b - a
-    return bromwich(c, e, n, nder, max(rtol, CONTOUR_RTOL), CONTOUR_MAX_NODES)
+    return c, e
+
+
+@jit(inline="always")
+def _contour(a, b, x, nder, rtol, series):
+    """Bromwich evaluation for ``a = 1/2`` (any n) or ``n = 1`` (any 0<a<b):
+    for a value or gradient first, where ``series``, the short series of
+    the same integrand (:mod:`.vector_series`, where its degree is small),
+    else the contour.  ``(logF, grad, hess, err, converged, used)``."""
+    c, e = _points(a, b, x)
+    n = x.shape[0]
+    if series and nder <= 1:
+        v, g, err, done = vector_series(c, e, n, nder)
+        if done:
+            return v, g, np.zeros((n, n)), err, True, USED_SERIES
+    logF, g, h, err, conv = bromwich(c, e, n, nder, max(rtol, CONTOUR_RTOL),
+                                     CONTOUR_MAX_NODES)
+    return logF, g, h, err, conv, USED_CONTOUR
 
 
 @jit(inline="always")
@@ -116,16 +137,17 @@ def quick(a, b, x, nder, method, rtol):
         hess[0, 0] = h1
         return True, v, grad, hess, e1, OK, USED_KUMMER
     if contour_ok(a, b, n):
-        logF, g, h, err, conv = _contour(a, b, x, nder, rtol)
+        logF, g, h, err, conv, u = _contour(a, b, x, nder, rtol,
+                                            method == AUTO)
         st = OK if conv else NOT_CONVERGED
-        return True, logF, g, h, err, st, USED_CONTOUR
+        return True, logF, g, h, err, st, u
     if contour_ok(b - a, b, n):
-        logF, g, h, err, conv = _contour(b - a, b, -x, nder, rtol)
+        logF, g, h, err, conv, u = _contour(b - a, b, -x, nder, rtol,
+                                            method == AUTO)
         for i in range(n):
             g[i] = 1.0 - g[i]
         st = OK if conv else NOT_CONVERGED
-        return (True, logF + s, g, h, err + 4.0 * _EPS * abs(s), st,
-                USED_CONTOUR)
+        return (True, logF + s, g, h, err + 4.0 * _EPS * abs(s), st, u)
     if method == CONTOUR:
         return True, np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
     return False, np.nan, grad, hess, np.inf, NOT_APPLICABLE, USED_NONE
