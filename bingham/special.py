@@ -296,6 +296,11 @@ def log_hyp1f1(a, b, x, *, method="auto", return_error=False):
         if return_error:
             return np.float64(one[0]), np.float64(one[3])
         return np.float64(one[0])
+    one = _single_clean(a, b, x, 0, method)
+    if one is not None:
+        if return_error:
+            return np.float64(one[0]), np.float64(one[3])
+        return np.float64(one[0])
     logF, _, _, _, err, _, lead, _ = _run(a, b, x, 0, method)
     value = _shape(logF, lead)
     if return_error:
@@ -339,6 +344,9 @@ def grad_log_hyp1f1(a, b, x, *, method="auto"):
     one = _one_eigenvalue(a, b, x, 1, method)
     if one is not None:
         return np.array([one[1]])
+    one = _single_clean(a, b, x, 1, method)
+    if one is not None:
+        return one[1]
     _, _, grad, _, _, _, lead, n = _run(a, b, x, 1, method)
     return grad.reshape(lead + (n,))
 
