@@ -8,8 +8,8 @@ before it left open.
    Kummer's series in positive terms (:mod:`.kummer`, about 1 us); the
    Bromwich contour
    (``a = 1/2`` or ``b - a = 1/2`` at any ``n``, and the other ``n = 1``),
-   for a value or gradient at a spread whose degree bound is at most 48
-   the series of its integrand (:mod:`.vector_series`, about 1 us):
+   for a value or gradient at a spread whose degree bound is at most 96
+   the series of its integrand (:mod:`.vector_series`, 1-5 us):
    :mod:`.direct`.
 2. Where the zonal series is predicted to cost about a millisecond or
    less (``0 < a < b``; its degree bounded from ``sum |x|`` before it
