@@ -261,3 +261,22 @@ def test_predicted_strips_equal_the_series_count(m, K):
     from bingham._kernels import cheap_series
     from bingham._kernels.zonal import series_work
     assert cheap_series._pairs_up_to(m)[K] == series_work(m, K)[1]
+
+
+def test_tier_four_budget_where_the_cut_is_within_the_promise(monkeypatch):
+    """Where the branch-cut result is within 1e-10 relative but not 1e-12,
+    tier 4 tries to improve on it for ``IMPROVE_SECONDS`` at most: with no
+    time at all the cut's result comes back unchanged (its value and
+    estimate), and with the default the answer is at least as good."""
+    from bingham._kernels import dispatch
+    k, p, x = 6, 17, np.array([7.662329, 30.0, 30.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c, ec = log_hyp1f1(k / 2, p / 2, x, method="cut", return_error=True)
+        assert 1e-12 * abs(c) < ec <= dispatch.PROMISE * abs(c)
+        default = explain(k / 2, p / 2, x)
+        monkeypatch.setattr(dispatch, "IMPROVE_SECONDS", 0.0)
+        info = explain(k / 2, p / 2, x)
+    assert info["method"] == "cut"
+    assert info["logF"] == c and info["error"] == ec
+    assert default["error"] <= ec
