@@ -12,16 +12,20 @@ derivatives take multiply it (as :func:`.series_paths._series` runs them).
 Where the product is at most ``CHEAP_WORK`` (about 1-3 ms on this machine)
 and the signs cancel little (mixed signs: the terms are up to ``e^(2 (a/b)
 sum |x_-|)`` larger than the sum; all-negative inputs go through Kummer's
-relation, ``a -> b - a``), the series runs first, on a budget of a few
-times the prediction, and its result is kept where its own estimate is
-within ``ACCEPT`` relative.
+relation, ``a -> b - a``), the series runs, on a budget of a few times
+the prediction, and its result is kept where its own estimate is within
+``ACCEPT`` relative.
 
-Why before the branch-cut method: on such spectra the series certifies
-about 3e-14 where the branch-cut method's arcs around the implicit zeros
-crowd the small eigenvalues (``k = 3``, ``p = 10``, ``[4, 2.5, 1, -1]``:
-estimate 1.8e-9, error 2.7e-13; with ``-0.5``: 2.1e-7 and 1.9e-12), and a
-first call it answers compiles the series only (the branch-cut method's
-kernels take about 14 s of an empty numba cache).
+Before or after the branch-cut method (:func:`cheap_rows`): before it
+where the prediction is about 0.1 ms or less, and where eigenvalues are
+close (implicit zeros and ties included): there the series certifies about
+3e-14 where the branch-cut method's arcs around the implicit zeros crowd
+the small eigenvalues (``k = 3``, ``p = 10``, ``[4, 2.5, 1, -1]``: estimate
+1.8e-9, error 2.7e-13; with ``-0.5``: 2.1e-7 and 1.9e-12), and a first call
+it answers compiles the series only (the branch-cut method's kernels take
+about 14 s of an empty numba cache).  After it on spread spectra, where
+that method certifies and is the faster with derivatives (and a fit, whose
+Hessians go there anyway, compiles one method, not two).
 
 Plain Python around the series' kernel (compiled outside the row's
 budget); the prediction costs about 16 us a row (its strip counts
@@ -183,8 +187,9 @@ def _cut_goes_first(a, b, x):
 
 
 def cheap_rows(a, b, x, nder, rows):
-    """``(first, later)``: which entries of ``rows`` the series answers
-    before the branch-cut method and which after it (the rest: neither).
+    """``(first, later, works)``: which entries of ``rows`` the series
+    answers before the branch-cut method and which after it (the rest:
+    neither), and the predicted work of each (inf: not cheap).
     Every input predicted cheap (:func:`predicted_work` at most
     ``CHEAP_WORK``) is one or the other; it goes first where its predicted
     work is at most ``FIRST_WORK`` (faster than the branch-cut method) or
@@ -195,6 +200,7 @@ def cheap_rows(a, b, x, nder, rows):
     against 2.8 ms, Hessian 0.8 against 11 ms)."""
     first = np.zeros(rows.shape[0], np.bool_)
     later = np.zeros(rows.shape[0], np.bool_)
+    works = np.full(rows.shape[0], np.inf)
     for t, r in enumerate(rows):
         ar, br = float(a[r]), float(b[r])
         y = _series_input(x[r], nder)
@@ -203,25 +209,25 @@ def cheap_rows(a, b, x, nder, rows):
         work = predicted_work(ar, br, y, nder)
         if work is None or work > CHEAP_WORK:
             continue
+        works[t] = work
         if work <= FIRST_WORK or not _cut_goes_first(ar, br, x[r]):
             first[t] = True
         else:
             later[t] = True
-    return first, later
+    return first, later, works
 
 
-def cheap_series_rows(a, b, x, nder, rtol, rows, logF, grad, hess, err,
-                      status, used, spent):
-    """The series on the rows of ``x[rows]`` (predicted cheap:
-    :func:`cheap_rows`), written into the output arrays where its
-    estimate is within ``ACCEPT``; returns which entries of ``rows`` it
-    answered, and adds each row's seconds to ``spent``."""
+def cheap_series_rows(a, b, x, nder, rtol, rows, works, logF, grad, hess,
+                      err, status, used, spent):
+    """The series on the rows of ``x[rows]`` (predicted cheap, with the
+    predicted ``works``: :func:`cheap_rows`), written into the output
+    arrays where its estimate is within ``ACCEPT``; returns which entries
+    of ``rows`` it answered, and adds each row's seconds to ``spent``."""
     final = np.zeros(rows.shape[0], np.bool_)
     for t, r in enumerate(rows):
         ar, br = float(a[r]), float(b[r])
-        y = _series_input(x[r], nder)
-        work = predicted_work(ar, br, y, nder)
-        y = np.ascontiguousarray(y)
+        y = np.ascontiguousarray(_series_input(x[r], nder))
+        work = works[t]
         t0 = clock()
         resume(spent[r])
         m = _parts(br - ar if kummer_first(y) else ar, y.shape[0])

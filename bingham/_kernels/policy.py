@@ -100,10 +100,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     spent = np.zeros(N)
     later = np.zeros(0, np.int64)
     if method == AUTO:
-        first, after = cheap_series.cheap_rows(a, b, x, nder, rows)
-        later = rows[after]
-        final = cheap_series.cheap_series_rows(a, b, x, nder, rtol,
-                                               rows[first], *out, spent)
+        first, after, works = cheap_series.cheap_rows(a, b, x, nder, rows)
+        later, later_works = rows[after], works[after]
+        final = cheap_series.cheap_series_rows(
+            a, b, x, nder, rtol, rows[first], works[first], *out, spent)
         rows = np.setdiff1d(rows, rows[first][final])
         if rows.size == 0:
             return out
@@ -111,9 +111,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
         final = branch_cut.cut_rows(a, b, x, nder, method, rows, *out, spent)
         rows = rows[~final]
         if method == AUTO and rows.size and later.size:
-            later = np.intersect1d(rows, later)
-            final = cheap_series.cheap_series_rows(a, b, x, nder, rtol, later,
-                                                   *out, spent)
+            left = np.isin(later, rows)
+            later, later_works = later[left], later_works[left]
+            final = cheap_series.cheap_series_rows(
+                a, b, x, nder, rtol, later, later_works, *out, spent)
             rows = np.setdiff1d(rows, later[final])
         if method == AUTO and rows.size and _few_nonzero(x[rows]):
             final = rank_two.rank_two_rows(a, b, x, nder, rows, *out, spent)
