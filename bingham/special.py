@@ -29,9 +29,9 @@ Kummer's series (``"auto"`` only)
     non-negative (positive terms, tail bounded by ``(E)_K/(b)_K S^K/K!``),
     in 1-5 us (the contour: 6-12 us): against one-dimensional Bessel-I0
     integrals at 40 digits, within 1.1e-14 relative and relative also
-    where ``log F`` is 1e-13 (``log1p`` of the terms after the leading 1; the contour is
-    accurate there in absolute terms only).  :func:`explain` names it
-    ``"series"``.
+    where ``log F`` is 1e-13 (``log1p`` of the terms after the leading 1;
+    the contour is accurate there in absolute terms only).
+    :func:`explain` names it ``"series"``.
 ``"series"``
     Truncated zonal-polynomial series (Koev-Edelman recursion) with the
     truncation chosen from the decay of the degree sums.  Before summing,

@@ -16,7 +16,7 @@ import numpy as np
 from ._jit import jit
 from .codes import (AUTO, CONTOUR, NOT_APPLICABLE, NOT_CONVERGED, OK,
                     USED_CLOSED_FORM, USED_CONTOUR, USED_KUMMER, USED_NONE,
-                    USED_VECTOR_SERIES as USED_SERIES)
+                    USED_VECTOR_SERIES)
 from .contour import bromwich
 from .kummer import applies as kummer_applies
 from .kummer import log_kummer
@@ -66,7 +66,7 @@ def _contour(a, b, x, nder, rtol, series):
     if series and nder <= 1:
         v, g, err, done = vector_series(c, e, n, nder)
         if done:
-            return v, g, np.zeros((n, n)), err, True, USED_SERIES
+            return v, g, np.zeros((n, n)), err, True, USED_VECTOR_SERIES
     logF, g, h, err, conv = bromwich(c, e, n, nder, max(rtol, CONTOUR_RTOL),
                                      CONTOUR_MAX_NODES)
     return logF, g, h, err, conv, USED_CONTOUR
