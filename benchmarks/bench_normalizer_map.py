@@ -84,15 +84,17 @@ def warm():
     warnings.simplefilter("ignore")
     # (a near tie above zeros with k = 5 compiles the confluent
     # projection's kernel, about 13 s: compiled in a timed call it overran
-    # the cap, and each restarted worker compiled it again; the last three
-    # reach the cheap series, the series of tier 4 and the Laplace
-    # approximation, which an empty cache compiled in the map's first
-    # timed calls)
+    # the cap, and each restarted worker compiled it again; the last five
+    # reach the cheap series, the series of tier 4, the Laplace
+    # approximation, the isotropic method and the matrix-beta integral,
+    # whose first calls (compiling, or loading from the cache: 0.3-4 s)
+    # were timed in the map's first rows that reached them)
     for k, p, x in ((1, 3, [1.0, 2.0]), (2, 5, [3.0, 1.0]),
                     (3, 10, list(range(10))), (2, 8, [30.0, 30.0, 10.0]),
                     (5, 16, [30.00003, 30.0]), (3, 10, [4.0, 2.5, 1.0, -1.0]),
                     (6, 512, [2.15, 26.9, 30.0, 20.5, 24.3, 18.5]),
-                    (16, 32, [7662.8, -10000.0, 4923.8])):
+                    (16, 32, [7662.8, -10000.0, 4923.8]),
+                    (5, 17, [9703.5, 9703.5]), (16, 32, [10000.0, 7770.5])):
         explain(k / 2, p / 2, np.array(x, float))
 
 
