@@ -108,3 +108,28 @@ def test_tables_stay_within_their_size():
         # one more degree would not fit
         parts, pairs = series_work(m, 1)
         assert tab[1].shape[0] >= parts
+
+
+def test_derivative_runs_cut_short_by_the_budget_are_not_derivatives():
+    """k=5, p=128, [9.48, -30, -4.12, -4.12]: tier 4's series certified the
+    value after the branch-cut method had used most of the budget, and its
+    derivative runs, stopped by the budget after a degree or two, were
+    returned as the gradient (-0.32 for the tie, outside [0, 1]).  A run
+    that neither converged nor reached its degree now loses the
+    derivatives (NaN, TOO_COSTLY), so another method's are taken; the
+    gradient matches central differences of the value."""
+    import warnings
+
+    from bingham.special import log_hyp1f1, value_and_grad_log_hyp1f1
+    x = np.array([9.476848069792775, -30.0, -4.123384441504425,
+                  -4.123384441504425])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(2):
+            _, g = value_and_grad_log_hyp1f1(2.5, 64.0, x)
+            assert np.all((g >= 0.0) & (g <= 1.0))
+            h = 1e-5
+            fd = [(log_hyp1f1(2.5, 64.0, x + h * e)
+                   - log_hyp1f1(2.5, 64.0, x - h * e)) / (2 * h)
+                  for e in np.eye(4)]
+            np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
