@@ -186,7 +186,7 @@ def _raw_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T):
                                 d2TT[a, b2, i, j] += f * d2T[g, a, b2, i, j]
     # the terms are summed as they come, relative to the largest scale so
     # far (``top``; the sums are rescaled when a larger term arrives): no
-    # list of terms (numba's lists of arrays cost about a second of a cold
+    # list of terms (numba's lists of arrays cost about 0.4 s of a cold
     # start)
     # top, H, and the largest scale of an unbounded term
     acc = np.array([-np.inf, 0.0, -np.inf])
