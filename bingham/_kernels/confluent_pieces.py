@@ -409,6 +409,14 @@ def wedge(u, v, out, f):
 
 
 @jit
+def _scaled(B, f, out):
+    """``out = f B`` (square complex matrices)."""
+    for i in range(B.shape[0]):
+        for j in range(B.shape[1]):
+            out[i, j] = f * B[i, j]
+
+
+@jit
 def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                 coarse, nder):
     """Per group: ``A`` (2 Re lambda), ``b`` (Im lambda), ``Theta``, their
@@ -451,6 +459,8 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
     nall = 1 + nd1 + nd2 * nd2
     ls = np.zeros((nall, kk), np.complex128)
     la = np.zeros((nall, kk), np.complex128)  # the arc's
+    lam = np.empty((nall, kk), np.complex128)
+    TT = np.empty((kk, kk), np.complex128)
     glx, glw, glS = gauss_legendre(GL_N)
     # the coarse pass also moves the arcs (inward, where they still clear
     # the group): the result does not depend on the contour, so the change
@@ -514,12 +524,15 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                     t = 1 + nd1 + a * nd2 + b2
                     ls[t, i] = ph * d2c[a, b2, i] * fs
                     la[t, i] = d2alpha[a, b2, i] * fa if tie[g] else 0.0
-        lam = ls + la
+        # (element by element here and below: every array expression is a
+        # loop numba compiles of its own)
+        for t in range(nall):
+            for i in range(kk):
+                lam[t, i] = ls[t, i] + la[t, i]
         if tie[g]:
             # Theta = Im(B + lseg ^ larc) + Re lam ^ Im lam, and its
             # derivatives by the product rule
-            TT = np.zeros((kk, kk), np.complex128)
-            TT += Barc * fa * fa
+            _scaled(Barc, fa * fa, TT)
             wedge(ls[0], la[0], TT, 1.0)
             for i in range(kk):
                 for j in range(kk):
@@ -527,7 +540,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
                         - lam[0, i].imag * lam[0, j].real
                     Tabs[g, i, j] = Aabs[g, i] * Aabs[g, j]
             for h in range(nd1):
-                TT = dBarc[h] * fa * fa
+                _scaled(dBarc[h], fa * fa, TT)
                 wedge(ls[1 + h], la[0], TT, 1.0)
                 wedge(ls[0], la[1 + h], TT, 1.0)
                 for i in range(kk):
@@ -540,7 +553,7 @@ def group_forms(z, m, kk, nodes, gam, first, last, centre, rho, level, sub,
             for a in range(nd2):
                 for b2 in range(nd2):
                     t = 1 + nd1 + a * nd2 + b2
-                    TT = d2Barc[a, b2] * fa * fa
+                    _scaled(d2Barc[a, b2], fa * fa, TT)
                     wedge(ls[t], la[0], TT, 1.0)
                     wedge(ls[1 + a], la[1 + b2], TT, 1.0)
                     wedge(ls[1 + b2], la[1 + a], TT, 1.0)
