@@ -36,6 +36,7 @@ import math
 import numpy as np
 
 from . import strip_cache
+from .branch_cut import bingham_case
 from .budget import clock, resume
 from .codes import NEGATIVE, OK, USED_CHEAP_SERIES
 from .rows import store
@@ -162,7 +163,7 @@ def _series_input(x, nder):
 
 def _cut_goes_first(a, b, x):
     """Whether the branch-cut method goes before the series: a Bingham
-    input (``2a``, ``2b`` integers, ``n <= 2b``) whose full spectrum,
+    input (:func:`.branch_cut.bingham_case`) whose full spectrum,
     implicit zeros included, has no two values closer than ``CUT_GAP``
     (``CUT_GAP_WIDE`` for ``min(k, p - k) >= 3``).  Where they are closer,
     ties and implicit zeros included, the method's pieces cancel and it
@@ -173,10 +174,11 @@ def _cut_goes_first(a, b, x):
     thresholds chosen, 1% of 300 random spectra (20% at p >= 12), where
     the series then runs after it."""
     n = x.shape[0]
+    # (the branch-cut method's own test, uncompiled)
+    if not bingham_case.py_func(a, b, n):
+        return False
     k2 = 2.0 * a
     p2 = 2.0 * b
-    if not (k2 == math.floor(k2) and p2 == math.floor(p2) and n <= p2):
-        return False
     if n <= p2 - 2.0:
         return False
     full = np.append(x, 0.0) if n < p2 else x

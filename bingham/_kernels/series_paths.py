@@ -200,9 +200,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     # allowed DERIV_MIN_WORK, a fraction of a second, whatever the budget)
     if pairs * (n + m) * (nder + 1) * runs > max(3.0 * max_pairs,
                                                  DERIV_MIN_WORK):
-        grad[:] = np.nan
-        hess[:, :] = np.nan
-        return logF, grad, hess, err, TOO_COSTLY | (status & NEGATIVE)
+        return _lost_derivatives(logF, grad, hess, err, status)
     y = np.empty(n)
     if nder == 1 and n >= 2 and nvar >= 2:
         for i in range(0, nvar, 2):

@@ -120,14 +120,15 @@ def vector_series(c, e, nvar, nder):
         S = max(S, cs[i])
     if S == 0.0:
         S = 1.0
+    rs = np.empty(q)
+    for i in range(q):
+        rs[i] = cs[i] / S
     qs = np.zeros(N + 1)
     cp = np.ones(q)
-    for i in range(q):
-        cs[i] /= S
     for j in range(1, N + 1):
         acc = 0.0
         for i in range(q):
-            cp[i] *= cs[i]
+            cp[i] *= rs[i]
             acc += e[i] * cp[i]
         qs[j] = acc
     ds = np.empty(N + 1)
@@ -144,8 +145,6 @@ def vector_series(c, e, nvar, nder):
         rho *= S / (b + K - 1.0)
         u[K] = ds[K] * rho
         ts += u[K]
-    for i in range(q):
-        cs[i] *= S
     if nder >= 1:
         for i in range(nvar):
             v = 1.0 / b       # v_i1 = u_0 / b
