@@ -81,3 +81,21 @@ def test_fast_inputs_are_untouched(default_budget):
         warnings.simplefilter("error", special.AccuracyWarning)
         v = special.log_normalizer_eigvals([30.0, 20.0, 10.0], 3, 10)
     assert np.isfinite(v)
+
+
+def test_a_deadline_ends_with_its_call(monkeypatch):
+    """The tiers set each row's deadline; once the call returns it is gone,
+    so a kernel called directly afterwards (outside any call) is not
+    stopped at its first check by a deadline long past (the series'
+    symmetric-spectrum test stopped at degree 1 that way when the worker's
+    last normalizer call was more than the budget ago)."""
+    from bingham._kernels.zonal import no_strips, zonal_series
+    monkeypatch.setattr(budget, "SECONDS", 1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        special.log_hyp1f1(1.5, 5.0, np.array([8.0, 5.0, 2.0]))
+    time.sleep(0.01)
+    x = np.arange(10.0) - 4.5
+    _, info = zonal_series(1.5, 5.0, x, 3, 120, 0, 2.0**-53, 6, np.inf,
+                           no_strips(3))
+    assert info[2] == 1.0

@@ -60,6 +60,13 @@ def expired():
     return r
 
 
+def stop():
+    """End the current input's clock: a deadline does not outlive the call
+    it was set for (a kernel called directly later, outside any call, would
+    otherwise stop at its first check)."""
+    _state["deadline"] = np.inf
+
+
 def uncharged(kernel, *args):
     """``kernel(*args)`` from plain Python; the first time, the kernel is
     compiled for these arguments' types before the call (on a fresh numba

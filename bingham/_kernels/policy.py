@@ -50,8 +50,8 @@ budget (:mod:`.budget`) spans tiers 2 to 4.
 """
 import numpy as np
 
-from . import (branch_cut, cheap_series, direct, dispatch, rank_two,
-               strip_cache)
+from . import (branch_cut, budget, cheap_series, direct, dispatch,
+               rank_two, strip_cache)
 from .codes import AUTO, CONTOUR, CUT
 
 
@@ -81,7 +81,16 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs):
     """``(logF, grad, hess, err, status, used)`` for the rows of ``x``
     (shape ``(N, n)``; ``a``, ``b`` of shape ``(N,)``).  Derivative arrays
     are empty when not asked for.  ``rtol``: the series' and contour's
-    target; ``max_pairs``: the series' work budget."""
+    target; ``max_pairs``: the series' work budget.  The tiers set each
+    row's deadline (:mod:`.budget`); it ends with the call."""
+    try:
+        return _evaluate(a, b, x, nder, method, rtol, max_pairs)
+    finally:
+        budget.stop()
+
+
+def _evaluate(a, b, x, nder, method, rtol, max_pairs):
+    """:func:`evaluate` without the end of the clock."""
     N, n = x.shape
     logF = np.empty(N)
     err = np.empty(N)
