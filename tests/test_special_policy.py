@@ -265,9 +265,10 @@ def test_predicted_strips_equal_the_series_count(m, K):
 
 def test_tier_four_budget_where_the_cut_is_within_the_promise(monkeypatch):
     """Where the branch-cut result is within 1e-10 relative but not 1e-12,
-    tier 4 tries to improve on it for ``IMPROVE_SECONDS`` at most: with no
-    time at all the cut's result comes back unchanged (its value and
-    estimate), and with the default the answer is at least as good."""
+    tier 4 tries to improve on it for ``IMPROVE_SHARE`` of the budget at
+    most: with no time at all the cut's result comes back unchanged (its
+    value and estimate), and with the default the answer is at least as
+    good."""
     from bingham._kernels import dispatch
     k, p, x = 6, 17, np.array([7.662329, 30.0, 30.0])
     with warnings.catch_warnings():
@@ -275,7 +276,7 @@ def test_tier_four_budget_where_the_cut_is_within_the_promise(monkeypatch):
         c, ec = log_hyp1f1(k / 2, p / 2, x, method="cut", return_error=True)
         assert 1e-12 * abs(c) < ec <= dispatch.PROMISE * abs(c)
         default = explain(k / 2, p / 2, x)
-        monkeypatch.setattr(dispatch, "IMPROVE_SECONDS", 0.0)
+        monkeypatch.setattr(dispatch, "IMPROVE_SHARE", 0.0)
         info = explain(k / 2, p / 2, x)
     assert info["method"] == "cut"
     assert info["logF"] == c and info["error"] == ec

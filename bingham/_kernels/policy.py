@@ -29,7 +29,7 @@ before it left open.
 4. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 3's result
    competing (:mod:`.dispatch`); where that result is within 1e-10
-   relative already, for 0.25 s at most.
+   relative already, for a quarter of the budget (0.25 s) at most.
 
 The series goes before the branch-cut method only where its cost is
 predicted small: on random spectra with ``(a/b) sum |x|`` between 1 and 2
