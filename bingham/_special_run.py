@@ -317,7 +317,7 @@ def _run(a, b, x, nder, method):
             f"large concentration; values closer than 1e-4 of their range "
             f"likewise, within 1e-2 of their gap to the others; cut needs the "
             f"Bingham case, a spectrum of two or more distinct values and a "
-            f"sum of at most about 3e8 operations)")
+            f"sum of at most about 3e8 operations, not lost to rounding)")
     if inf_rows is not None and inf_rows.any():
         logF = np.where(inf_rows, inf_value, logF)
         err = np.where(inf_rows, np.where(np.isnan(inf_value), np.nan, 0.0),

@@ -134,7 +134,9 @@ Kummer's series (``"auto"`` only)
     on.  Where the terms cancel
     (small spreads with ``min(k, p - k)`` large) or one loop holds every
     eigenvalue with ``k >= 12``, the estimate grows and "auto" moves on.
-    The sum is refused beyond about 3e8 operations (0.3 s).
+    The sum is refused beyond about 3e8 operations (0.3 s), and where its
+    first pass loses more than 1e-2 relative to rounding (many simple
+    eigenvalues close together: a finer pass does not help).
 ``"laplace"``
     Leading-order Laplace approximation for large concentrations in the
     Bingham case (``a = k/2``, ``b = p/2``); never above the hard bound

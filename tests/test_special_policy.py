@@ -281,3 +281,63 @@ def test_tier_four_budget_where_the_cut_is_within_the_promise(monkeypatch):
     assert info["method"] == "cut"
     assert info["logF"] == c and info["error"] == ec
     assert default["error"] <= ec
+
+
+def test_low_rank_direct_series_before_the_centred_one(monkeypatch):
+    """On a low-rank input with little cancellation that the branch-cut
+    method does not certify, tier 4 runs the direct series on its full
+    budget before the centred series, which brings the ``p - n`` implicit
+    zeros in as variables (k=3, p=64: the centred series spent the whole
+    1 s budget and failed, leaving the direct one, which certifies in
+    0.6 s, a few milliseconds)."""
+    from bingham._kernels import dispatch
+    calls = []
+    signed, shifted = dispatch.series_signed, dispatch.series_bingham
+
+    def spy_signed(a, b, x, nder, rtol, max_pairs, strips):
+        calls.append(("direct", max_pairs))
+        return signed(a, b, x, nder, rtol, max_pairs, strips)
+
+    def spy_shifted(k, p, x, nder, rtol, max_pairs, centred, strips):
+        calls.append(("centred" if centred else "plain", max_pairs))
+        return shifted(k, p, x, nder, rtol, max_pairs, centred, strips)
+
+    spy_shifted.compile = shifted.compile     # (budget.uncharged's call)
+    monkeypatch.setattr(dispatch, "series_signed", spy_signed)
+    monkeypatch.setattr(dispatch, "series_bingham", spy_shifted)
+    k, p, x = 3, 64, np.array([-2.528554, 30.0, 30.0, -2.528554])
+    info = explain(k / 2, p / 2, x)
+    full = max(m for _, m in calls)
+    assert ("direct", full) in calls
+    first_centred = [c for c in calls if c == ("centred", full)]
+    if first_centred:
+        assert calls.index(("direct", full)) < calls.index(first_centred[0])
+    assert info["method"] == "series"
+    assert info["error"] <= 1e-12 * max(1.0, abs(info["logF"]))
+    ref = log_hyp1f1(k / 2, p / 2, x, method="series")
+    assert abs(info["logF"] - ref) <= 1e-12 * max(1.0, abs(ref))
+
+
+def test_branch_cut_stops_where_its_first_pass_is_lost_to_rounding(
+        monkeypatch):
+    """Many simple eigenvalues close together (k=8, p=64, 64 values in
+    [0.16, 3]): the first pass's rounding is thousands in log F.  The
+    method gives up after it (one pass of the forms, not two: the second
+    took 0.4 s of the series' budget), and "auto" answers by the series."""
+    from bingham._kernels import confluent
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(0.15, 3.0, 64))[::-1]
+    passes = []
+    forms = confluent.group_forms
+
+    def spy(*args):
+        passes.append(args[-2])
+        return forms(*args)
+
+    monkeypatch.setattr(confluent, "group_forms", spy)
+    v, g, h, e, ok = confluent.confluent_bingham(8, 64, x, 0)
+    assert not ok and np.isnan(v) and e == np.inf
+    assert len(passes) == 1
+    info = explain(4.0, 32.0, x)
+    assert info["method"] == "series"
+    assert info["error"] <= 1e-12 * abs(info["logF"])

@@ -70,7 +70,9 @@ group ``g`` is more than ``EXCESS_GAP`` above the next (below it the excess
 is at most e^8 and the projection's own rounding the larger), for the
 derivatives always.  Where the group's forms and the others' span more
 than double precision in one entry (``k`` well above the multiplicity with
-gaps of thousands) the sum is lost to rounding, which the estimate shows.
+gaps of thousands, or many simple eigenvalues close together) the sum is
+lost to rounding, which the estimate shows; past ``LOST`` relative after
+the first pass the method gives up (a finer pass does not remove rounding).
 """
 import math
 
@@ -90,6 +92,7 @@ NEAR = 1e-4  # a gap below this share of the next one makes a near tie (the
 # segment between would carry derivatives of size 1/gap that cancel)
 EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
+LOST = 1e-2  # a first pass's rounding (relative) past which the sum is lost
 
 
 def distinct(x, p, flip):
@@ -246,7 +249,8 @@ def confluent_bingham(k, p, x, nder):
     diagonal ``D`` and off-diagonal ``O`` follow from the tie moved as a
     whole, ``m D + m (m - 1) O``, and the split ``D - O`` (the insertion of
     ``(1/2) (s - z)^-2``).  ``ok`` is False where the sum would cost more
-    than ``MAX_WORK`` or the spectrum is one value.
+    than ``MAX_WORK``, the spectrum is one value, or the first pass's
+    rounding exceeds ``LOST`` relative.
 
     Plain Python around compiled kernels, each called a few times (the
     forms, the sums, the derivatives' assembly): compiled, this driver
@@ -293,6 +297,11 @@ def confluent_bingham(k, p, x, nder):
         # every pass
         shift, vf, rf, gz, hz, _ = projection_shift(
             kk, *forms, proj, cap, shift, P > 0 and level == LEVEL_FIRST)
+        if not rf <= LOST * max(1.0, abs(vf)):
+            # rounding no finer pass removes: the sum is lost (k=8, p=64,
+            # 64 eigenvalues 0.04 apart in [0.2, 3]: rounding 3e3 on log F
+            # = 14, where the second pass took 0.4 s of the series' budget)
+            return np.nan, grad, hess, np.inf, False
         forms = group_forms(z, m, kk, nodes, gam, first, last, centre, rho,
                             level, sub, True, 0)
         vc, rc, gz, hz, _ = projected_sum(kk, *forms, proj, cap, shift)

@@ -144,7 +144,8 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # shift would bring them in), so on a small budget it goes first
         # (k=8, p=17, three eigenvalues in [-3, 0]: 11 ms where the ladder
         # below spent the whole budget)
-        if n < p2 and _cancellation(a, b, x) < 9.0:
+        low_rank = n < p2 and _cancellation(a, b, x) < 9.0
+        if low_rank:
             logF, g, h, err, st = series_signed(
                 a, b, x, nder, rtol, CENTRE_AFTER * max_pairs, strips)
             if (st & ~NEGATIVE) == OK and err <= 1e-13 * max(1.0, abs(logF)):
@@ -180,6 +181,18 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
                 tried = True
             if hst == OK:
                 return hv, hg, hh, herr, hst, USED_HOLONOMIC
+        if low_rank:
+            # the direct series on its full budget before the centred one
+            # (which brings the p - n implicit zeros in as variables): k=3,
+            # p=64, x=[-2.5, 30, 30, -2.5] certified by it in 0.6 s, where
+            # the centred series spent the whole budget and failed
+            logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
+                                                max_pairs, strips)
+            if (st & ~NEGATIVE) == OK and \
+                    err <= 1e-13 * max(1.0, abs(logF)):
+                return logF, g, h, err, st, USED_SERIES
+            if err < berr:
+                bv, bg, bh, berr, bst = logF, g, h, err, st
         logF, g, h, err, st = _call(series_bingham, k, p, x, nder, rtol,
                                     max_pairs, True, strips)
         if st == OK:
@@ -196,7 +209,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
         # zeros into variables; with mixed signs and few given eigenvalues
         # the direct series may be far cheaper, if its cancellation (about
         # exp(2 a/b sum |x_-|)) leaves full accuracy: try it first
-        if n < p2 and _cancellation(a, b, x) < 9.0:
+        if n < p2 and _cancellation(a, b, x) < 9.0 and method != AUTO:
             logF, g, h, err, st = series_signed(a, b, x, nder, rtol,
                                                 max_pairs, strips)
             done = ((st & ~NEGATIVE) == OK
