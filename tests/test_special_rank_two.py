@@ -183,3 +183,20 @@ def test_small_concentrations_within_the_estimate(k, p, scale):
     # and the estimate stays useful (k = 40: its Selberg constant's terms
     # alone give 2e-12)
     assert e <= (1e-12 if k <= 8 else 2e-11)
+
+
+def test_an_uncertified_result_competes_in_the_last_tier():
+    """Where the matrix-beta integral misses ``ACCEPT`` (k=6, p=4096,
+    [-300, -26.185]: estimate 3.1e-12 on log F = -0.45), its result is
+    kept for the last tier to beat, not dropped: "auto" returns it with its
+    estimate (before, the holonomic method's 3.3e-10 came back in its
+    place)."""
+    k, p, x = 6, 4096, np.array([-300.0, -26.185])
+    budget.start()
+    v, _, _, e, _ = R.rank_two(k, p, -26.185, -300.0, 0)
+    assert R.ACCEPT < e <= 1e-10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = special.explain(k / 2, p / 2, x)
+    assert out["method"] == "rank two"
+    assert out["logF"] == v and out["error"] == e

@@ -24,7 +24,7 @@ from .branch_cut import bingham_case
 from .budget import WORK_SHARE, resume, uncharged as _call
 from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     NOT_CONVERGED, OK, USED_CUT, USED_HOLONOMIC, USED_LAPLACE,
-                    USED_NONE, USED_SERIES)
+                    USED_NONE, USED_RANK_TWO, USED_SERIES)
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
 from .rows import store
@@ -53,12 +53,13 @@ def _cancellation(a, b, x):
 
 
 def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
-             cerr, cst, spent):
+             cerr, cst, spent, cused=USED_CUT):
     """The last tier of ``method="auto"`` for one input that the closed
     forms and the contour (:mod:`.direct`) do not answer and the branch-cut
-    method (:mod:`.branch_cut`) did not certify; its result ``(cv, cg, ch,
-    cerr, cst)`` (status NOT_APPLICABLE where it did not run) competes with
-    the methods tried here.  Also the forced methods "series", "laplace"
+    method (:mod:`.branch_cut`) did not certify; the best result of tier 3
+    ``(cv, cg, ch, cerr, cst)`` (status NOT_APPLICABLE where none ran), by
+    the method ``cused`` (the branch-cut method or the matrix-beta
+    integral), competes with the methods tried here.  Also the forced methods "series", "laplace"
     and "holonomic".  The input has used ``spent`` seconds of its budget.
 
     Returns ``(logF, grad, hess, err, status, used)``.
@@ -121,7 +122,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
                                                    nder)
                     if cst != NOT_APPLICABLE and cerr < lerr and not (
                             hst != NOT_APPLICABLE and herr < cerr):
-                        return cv, cg, ch, cerr, cst, USED_CUT
+                        return cv, cg, ch, cerr, cst, cused
                     if hst != NOT_APPLICABLE and herr < lerr:
                         return hv, hg, hh, herr, hst, USED_HOLONOMIC
                     return lv, lgr, lh, lerr, lst, USED_LAPLACE
@@ -237,7 +238,7 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
             logF, g, h, err, st, used = hv, hg, hh, herr, hst, USED_HOLONOMIC
         if cst != NOT_APPLICABLE and (cerr < err or (
                 nder >= 1 and math.isnan(g[0]))):
-            logF, g, h, err, st, used = cv, cg, ch, cerr, cst, USED_CUT
+            logF, g, h, err, st, used = cv, cg, ch, cerr, cst, cused
         if bingham and (st & ~NEGATIVE) != OK:
             lv, lgr, lh, lerr, lst = _call(laplace_bingham, k, p, x,
                                            nder)
@@ -250,13 +251,15 @@ def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
                   logF, grad, hess, err, status, used, spent):
     """:func:`evaluate` on ``x[rows]``, written into the output arrays,
     which hold the branch-cut result of each row where ``used`` is
-    ``USED_CUT`` (that result competes) and ``spent`` its time.  Where that
+    ``USED_CUT`` or ``USED_RANK_TWO`` (that result competes) and ``spent``
+    its time.  Where that
     result is within ``PROMISE`` relative, the row has ``IMPROVE_SHARE`` of
     the budget here at most."""
     n = x.shape[1]
     for r in rows:
         used_before = spent[r]
-        if used[r] == USED_CUT:
+        cused = used[r]
+        if cused == USED_CUT or cused == USED_RANK_TWO:
             cv, cerr, cst = logF[r], err[r], status[r]
             cg = grad[r].copy() if nder >= 1 else np.zeros(n)
             ch = hess[r].copy() if nder >= 2 else np.zeros((n, n))
@@ -270,5 +273,5 @@ def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
         store((logF, grad, hess, err, status, used), r,
               evaluate(float(a[r]), float(b[r]), x[r], nder, method, rtol,
                        max_pairs, strips, cv, cg, ch, cerr, cst,
-                       used_before),
+                       used_before, cused),
               nder)

@@ -41,7 +41,7 @@ import numpy as np
 
 from ._jit import jit
 from .budget import clock, expired, resume
-from .codes import OK, USED_RANK_TWO
+from .codes import NOT_CONVERGED, OK, USED_RANK_TWO
 from .bessel_selberg import bessel_ratio, log_selberg
 
 _EPS = 2.220446049250313e-16
@@ -477,8 +477,9 @@ def applies(a, b, x, nder):
 def rank_two_rows(a, b, x, nder, rows, logF, grad, hess, err, status, used,
                   spent):
     """:func:`rank_two` on the rows of ``x[rows]`` it applies to
-    (:func:`applies`), written into the output arrays where it converged;
-    returns which entries of ``rows`` it answered.  The given zeros share
+    (:func:`applies`), written into the output arrays where its estimate is
+    below the one they hold (the branch-cut method's); returns which
+    entries of ``rows`` it answered (certified within ``ACCEPT``).  The given zeros share
     ``(k - g_h - g_l) / (p - 2)``, the gradient of every implicit zero (the
     gradient over the whole spectrum sums to ``k``)."""
     final = np.zeros(rows.shape[0], np.bool_)
@@ -514,12 +515,14 @@ def rank_two_rows(a, b, x, nder, rows, logF, grad, hess, err, status, used,
         resume(spent[r])
         v, g, h, e, ok = rank_two(k, p, v1, v2, nder)
         spent[r] += clock() - t0
-        if not (math.isfinite(v) and e <= ACCEPT * max(1.0, abs(v))):
+        if not (math.isfinite(v) and e < err[r]):
             continue
-        final[t] = True
+        # kept where it beats the branch-cut method's result, final where
+        # certified; else the last tier sees it as the result to beat
+        final[t] = e <= ACCEPT * max(1.0, abs(v))
         logF[r] = v
         err[r] = e
-        status[r] = OK
+        status[r] = OK if final[t] else NOT_CONVERGED
         used[r] = USED_RANK_TWO
         if nder >= 1:
             rest = (k - g[0] - g[1]) / (p - 2.0)
