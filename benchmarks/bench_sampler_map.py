@@ -140,11 +140,14 @@ def main():
     zs = np.array([r["z"] for r in rows if r.get("z") is not None])
     if zs.size:
         far = int(np.sum(np.abs(zs) > 6.0))
+        top = max((r for r in rows if r.get("z") is not None),
+                  key=lambda r: abs(r["z"]))
         text += ["", f"Observed against theoretical acceptance ({zs.size} "
                  f"inputs with draws; {args.draws} draws each, an "
                  f"independent check of the normalizer): largest |log "
-                 f"ratio| {np.abs(zs).max():.1f} standard errors, {far} "
-                 f"beyond 6."]
+                 f"ratio| {np.abs(zs).max():.1f} standard errors (k="
+                 f"{top['k']}, p={top['p']}, rank {top['rank']}, "
+                 f"{top['method']}), {far} beyond 6."]
         text += [f"    k={r['k']} p={r['p']} x={np.round(r['x'][:6], 3).tolist()}"
                  f": {r['z']:.1f} standard errors" for r in rows
                  if r.get("z") is not None and abs(r["z"]) > 6.0]

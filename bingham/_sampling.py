@@ -52,13 +52,19 @@ mass among:
    dimensions through Jensen's trace inequality; see
    :mod:`bingham._sampling_block` and docs/sampling.md.
 
+7. **Angles** (the top ``k`` eigenvalues above one level that holds every
+   other direction, e.g. a concentration of rank ``k``, with
+   ``p >= 2k + 1``): the ``k x k`` matrix ``U^T X X^T U`` sampled from a
+   mixture of two Wisharts whose bounds handle the Haar Jacobian's
+   singularity exactly; see :mod:`bingham._sampling_angles`.
+
 All quantities are in logs; the target's normalizing constant never enters
 the sampler (only the reported *theoretical* acceptance uses it).
 Proposals for a low-rank ``A`` in dimension p cost O(p r k).
 """
 import numpy as np
 
-from . import _sampling_block
+from . import _sampling_angles, _sampling_block
 from ._sampling_bounds import (maxplus as _maxplus,
                                multigammaln as _multigammaln,
                                optimal_b as _optimal_b, tangent as _tangent)
@@ -145,6 +151,7 @@ class Plan:
             self._plan_mixture()
             self._plan_wishart()
             self._plan_split(({}, 0) if _memo is None else _memo)
+            _sampling_angles.plan_angles(self, _multigammaln)
             if _block:
                 _sampling_block.plan_block(self, _multigammaln, _sub_plan)
             if _dual and not self.work.exhausted:
@@ -401,6 +408,8 @@ class Plan:
             return self.log_MB
         if self.method == "wishart":
             return self.log_MW
+        if self.method == "angles":
+            return self.log_MA
         if self.method == "mixture":
             return float(np.logaddexp(self.log_M1, self.log_M2))
         return self.log_M2_full
@@ -525,6 +534,8 @@ def sample(pl, size, rng, max_proposals=None):
                 pl, batch, rng, sample)
             sub_drawn += batch
             sub_cost += batch / sub_info["acceptance"]
+        elif pl.method == "angles":
+            X, log_ratio = _sampling_angles.draw_angles(pl, batch, rng)
         elif pl.method == "wishart":
             X, log_ratio = draw_wishart(pl, batch, rng)
             # end-to-end check from the frames themselves: target over
@@ -544,7 +555,7 @@ def sample(pl, size, rng, max_proposals=None):
             valid = np.ones(batch, bool)
             log_t, _, log_q2 = log_densities(pl, X)
             log_env = pl.log_M2_full + log_q2
-        if pl.method not in ("wishart", "split", "block"):
+        if pl.method not in ("wishart", "split", "block", "angles"):
             log_ratio = np.where(valid, log_t - log_env, -np.inf)
         worst = max(worst, float(np.max(log_ratio)) if batch else -np.inf)
         if worst > 1e-8 * max(1.0, abs(log_mass)):

@@ -121,7 +121,12 @@ def test_variance_of_the_sufficient_statistic_matches_the_hessian(p, k, lam):
     (5, 2, [12.0, 9.0]),
     (6, 3, [8.0, 6.0, 5.0, 1.0]),
 ])
-def test_the_two_envelopes_give_the_same_distribution(p, k, lam):
+def test_the_two_envelopes_give_the_same_distribution(p, k, lam,
+                                                      monkeypatch):
+    # the mixture against MACG (the angles envelope, lighter on some of
+    # these, is compared with MACG in test_angles_and_macg_envelopes_agree)
+    monkeypatch.setattr(_sampling._sampling_angles, "plan_angles",
+                        lambda pl, mg: None)
     d = dist(p, k, lam)
     X1, i1, pl1 = draw(d, 6000, 3, "auto", dual=False, block=False)
     X2, i2, pl2 = draw(d, 6000, 4, "macg")
@@ -157,7 +162,7 @@ def test_acceptance_matches_theory(p, k, lam, method):
 @pytest.mark.parametrize("p, k, lam, envelope", [
     (10, 5, [20.0] * 5, "mixture"),     # MACG accepts ~0.2% here
     (64, 4, [100.0] * 4, "mixture"),    # MACG ~1e-6
-    (64, 4, [1e4] * 4, "mixture"),
+    (64, 4, [1e4] * 4, "angles"),
     (200, 8, [50.0] * 8, None),
 ])
 def test_high_concentration_acceptance_target(p, k, lam, envelope):
@@ -473,3 +478,58 @@ def test_planning_has_a_work_budget():
     assert pl.work.left > -0.05 * _sampling.PLAN_WORK  # overshoot: one step
     small = _sampling.plan(lam[:6], V[:, :6], 64, 2)
     assert not small.truncated
+
+
+@pytest.mark.parametrize("p, k, lam, at_least", [
+    # rank k in high dimension: the mixture's bound on the Haar Jacobian
+    # cost e^19 (acceptance 4.3e-19 on the sampler map)
+    (128, 3, [300.0, 147.3, 142.3], 0.5),
+    (20, 2, [1e4, 5e3], 0.95),
+    (9, 2, [331.49, 216.92], 0.95),
+    # a full spectrum whose bottom p - k values are one level (c = -40)
+    (12, 3, [60.0, 20.0, 10.0] + [-40.0] * 9, 0.5),
+])
+def test_angles_envelope(p, k, lam, at_least):
+    """The top k eigenvalues above one level: U^T X X^T U from a mixture
+    of two Wisharts (:mod:`bingham._sampling_angles`).  Acceptance against
+    theory and the level reached, moments against the gradient of log F,
+    orthonormal frames."""
+    d = dist(p, k, lam)
+    n = 4000
+    X, info, pl = draw(d, n, 31)
+    assert pl.method == "angles"
+    check_acceptance(d, pl, info, at_least=at_least)
+    check_moments(d, X)
+    np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
+                               np.broadcast_to(np.eye(k), (n, k, k)),
+                               atol=1e-12)
+
+
+def test_variance_matches_the_hessian_under_the_angles_envelope():
+    d = dist(128, 3, [300.0, 147.3, 142.3])
+    n = 30_000
+    X, _, pl = draw(d, n, 32)
+    assert pl.method == "angles"
+    t = overlaps(d, X) @ d.eigenvalues
+    H = special.hess_log_normalizer_eigvals(d.eigenvalues, 3, 128)
+    var = d.eigenvalues @ H @ d.eigenvalues
+    m4 = np.mean((t - t.mean()) ** 4)
+    assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
+
+
+def test_angles_and_macg_envelopes_agree():
+    """A moderate concentration, where both envelopes are usable (0.14
+    and 0.025): the angles envelope forced (whatever its mass) against
+    MACG, independent constructions; both of its components propose."""
+    p, k, lam = 12, 2, [15.0, 8.0]
+    d = dist(p, k, lam)
+    pl = _sampling.plan(d.eigenvalues, d.frame, p, k, block=False)
+    pl.method, pl.log_M2_full = "macg", np.inf
+    _sampling._sampling_angles.plan_angles(pl, _sampling._multigammaln)
+    assert pl.method == "angles"
+    share = np.exp(pl.a_log_m1 - pl.log_MA)
+    assert 0.02 < share < 0.98
+    X1, info = _sampling.sample(pl, 6000, np.random.default_rng(33))
+    assert info["max_log_ratio"] <= 0.0
+    X2, _, _ = draw(d, 6000, 34, "macg")
+    check_same_law(d, X1, X2, d.frame[:, :1])
