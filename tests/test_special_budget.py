@@ -99,3 +99,68 @@ def test_a_deadline_ends_with_its_call(monkeypatch):
     _, info = zonal_series(1.5, 5.0, x, 3, 120, 0, 2.0**-53, 6, np.inf,
                            no_strips(3))
     assert info[2] == 1.0
+
+
+def _no_time_at(marker):
+    """A stand-in for budget.left: no time left where the calling line
+    holds ``marker`` (the check before a given pass), all the time in the
+    world elsewhere."""
+    import linecache
+    import sys
+
+    def left(share=budget.WORK_SHARE):
+        frame = sys._getframe(1)
+        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+        return 0.0 if marker in line else np.inf
+    return left
+
+
+def test_branch_cut_starts_no_pass_that_would_overrun_the_budget(
+        monkeypatch):
+    """The confluent method times its passes: with no time left for the
+    second pass of its first level it gives up (no estimate without it);
+    with the value done but no time for the derivatives' pass the
+    derivatives are NaN and the branch-cut tier marks them too costly, so
+    "auto" takes another method's.  (k=7, p=64, a triple at 4512 above four
+    values and the implicit zeros: passes of 0.75 s, 1.5 s for the value
+    and 3.2 s with the gradient before.)"""
+    from bingham._kernels import branch_cut, codes, confluent
+    x = np.array([8.0, 5.0, 5.0, 2.0])
+    k, p = 3, 10
+    monkeypatch.setattr(confluent, "left", _no_time_at("< pass_time"))
+    v, g, h, e, ok = confluent.confluent_bingham(k, p, x, 0)
+    assert not ok and np.isnan(v) and e == np.inf
+    # time for the value's passes, none for the derivatives'
+    monkeypatch.setattr(confluent, "left",
+                        _no_time_at("passes * pass_time"))
+    v, g, h, e, ok = confluent.confluent_bingham(k, p, x, 1)
+    assert ok and np.isfinite(v) and np.isnan(g).all()
+    *_, st = branch_cut._cut(k, p, x, 1)
+    assert st == codes.TOO_COSTLY
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        val, grad = special.value_and_grad_log_hyp1f1(k / 2, p / 2, x)
+    assert np.isfinite(grad).all()
+    monkeypatch.undo()
+    v2, g2 = special.value_and_grad_log_hyp1f1(k / 2, p / 2, x)
+    np.testing.assert_allclose(grad, g2, rtol=0, atol=1e-9)
+    assert val == pytest.approx(v2, rel=1e-12)
+
+
+def test_holonomic_start_stops_at_the_budget():
+    """The holonomic method's starting series (all 2^n square-free
+    derivatives) checks the budget each degree: with the budget spent it
+    returns an infinite tail (not converged) instead of running on (k=5,
+    p=10, a tie split into ten values: 3 s past the deadline before)."""
+    from bingham._kernels import holonomic
+    y = np.linspace(0.1, 3.0, 10)
+    budget.start()
+    try:
+        budget.resume(10.0 * budget.SECONDS)       # already spent
+        G, tail, byK = holonomic.subset_series(2.5, 5.0, y, 5, 40)
+        assert tail == np.inf
+        budget.stop()
+        G, tail, byK = holonomic.subset_series(2.5, 5.0, 0.01 * y, 5, 40)
+        assert np.isfinite(tail)
+    finally:
+        budget.stop()

@@ -10,8 +10,8 @@ import numpy as np
 
 from ._jit import jit
 from .budget import resume
-from .codes import (AUTO, NOT_APPLICABLE, NOT_CONVERGED, OK, USED_CUT,
-                    USED_NONE)
+from .codes import (AUTO, NOT_APPLICABLE, NOT_CONVERGED, OK, TOO_COSTLY,
+                    USED_CUT, USED_NONE)
 from .confluent import confluent_bingham, warm_up
 from .rows import store
 
@@ -43,7 +43,8 @@ def _cut(k, p, x, nder):
     multiplicity, near ties and low rank included).  NOT_APPLICABLE for one
     repeated value, a sum beyond ``confluent.MAX_WORK`` or one lost to
     rounding entirely (:mod:`.confluent_terms`); NOT_CONVERGED where the
-    estimate exceeds ``CUT_ACCEPT`` relative."""
+    estimate exceeds ``CUT_ACCEPT`` relative; TOO_COSTLY where the
+    derivatives asked for did not fit in the budget (NaN)."""
     n = x.shape[0]
     kk = min(k, p - k)
     if kk < 1 or n > p:
@@ -51,6 +52,9 @@ def _cut(k, p, x, nder):
     logF, g, h, err, ok = confluent_bingham(k, p, x, nder)
     if not ok:
         return np.nan, g, h, np.inf, NOT_APPLICABLE
+    if nder >= 1 and n and math.isnan(g[0]):
+        # the derivatives' pass did not fit in the budget: the value only
+        return logF, g, h, err, TOO_COSTLY
     st = OK if err <= CUT_ACCEPT * max(1.0, abs(logF)) else NOT_CONVERGED
     return logF, g, h, err, st
 
@@ -99,8 +103,8 @@ def cut_rows(a, b, x, nder, method, rows, logF, grad, hess, err, status,
               (v, g, h, e, st, u), nder)
         if method != AUTO:
             final[t] = True
-        elif st != NOT_APPLICABLE and math.isfinite(v) and \
-                e <= CONFLUENT_ACCEPT * max(1.0, abs(v)):
+        elif st != NOT_APPLICABLE and st != TOO_COSTLY and \
+                math.isfinite(v) and e <= CONFLUENT_ACCEPT * max(1.0, abs(v)):
             final[t] = True
             status[r] = OK
     return final

@@ -60,6 +60,14 @@ def expired():
     return r
 
 
+def left(share=WORK_SHARE):
+    """Seconds left before ``share`` of the current input's budget is used
+    (plain Python, for the drivers that predict whether one more pass
+    fits; the loops' own checks stop at ``WORK_SHARE``)."""
+    return _state["deadline"] + (share - WORK_SHARE) * SECONDS \
+        - time.perf_counter()
+
+
 def stop():
     """End the current input's clock: a deadline does not outlive the call
     it was set for (a kernel called directly later, outside any call, would

@@ -75,11 +75,12 @@ lost to rounding, which the estimate shows; past ``LOST`` relative after
 the first pass the method gives up (a finer pass does not remove rounding).
 """
 import math
+import time
 
 import numpy as np
 
 from ._jit import jit
-from .budget import expired
+from .budget import expired, left
 from .confluent_terms import count_terms, projected_sum, projection_shift
 from .confluent_pieces import group_forms
 
@@ -93,6 +94,9 @@ NEAR = 1e-4  # a gap below this share of the next one makes a near tie (the
 EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
 LOST = 1e-2  # a first pass's rounding (relative) past which the sum is lost
+# a pass is started only where, at the length of the last one, it ends
+# within this share of the budget (the rest for the fallbacks)
+PASS_SHARE = 0.9
 
 
 def distinct(x, p, flip):
@@ -283,8 +287,12 @@ def confluent_bingham(k, p, x, nder):
     vf = np.nan
     rf = np.inf
     delta = np.inf
+    pass_time = 0.0
+    cut_short = False
     while True:
         sub = 2 ** (level - LEVEL_FIRST)
+        if level > LEVEL_FIRST and left(PASS_SHARE) < 2.0 * pass_time:
+            break               # no time for another level's two passes
         forms = group_forms(z, m, kk, nodes, gam, first, last, centre, rho,
                             level, sub, False, 0)
         # each term: an LU of order up to 2k + 1, and with the Hessian one
@@ -295,13 +303,28 @@ def confluent_bingham(k, p, x, nder):
             return np.nan, grad, hess, np.inf, False
         # the radius of the projection: chosen at the first level, kept for
         # every pass
+        t0 = time.perf_counter()
+        vprev = vf
         shift, vf, rf, gz, hz, _ = projection_shift(
             kk, *forms, proj, cap, shift, P > 0 and level == LEVEL_FIRST)
+        pass_time = time.perf_counter() - t0
         if not rf <= LOST * max(1.0, abs(vf)):
             # rounding no finer pass removes: the sum is lost (k=8, p=64,
             # 64 eigenvalues 0.04 apart in [0.2, 3]: rounding 3e3 on log F
             # = 14, where the second pass took 0.4 s of the series' budget)
             return np.nan, grad, hess, np.inf, False
+        if left(PASS_SHARE) < pass_time:
+            # the second pass would overrun the budget (a projected sum
+            # over four unions costs 0.75 s at k = 7: k=7, p=64, a triple
+            # at 4512 above four values and the zeros took 1.5 s for the
+            # value, 3.2 s with the gradient): no estimate at the first
+            # level, the last level's change (against a coarser value)
+            # after it
+            if level == LEVEL_FIRST:
+                return np.nan, grad, hess, np.inf, False
+            delta = max(delta, abs(vf - vprev))
+            cut_short = True
+            break
         forms = group_forms(z, m, kk, nodes, gam, first, last, centre, rho,
                             level, sub, True, 0)
         vc, rc, gz, hz, _ = projected_sum(kk, *forms, proj, cap, shift)
@@ -311,7 +334,14 @@ def confluent_bingham(k, p, x, nder):
             break
         level += 1
     gerr_max = 0.0
-    if nder >= 1:
+    passes = 2.0 if Pd > 0 else 1.0
+    if nder >= 1 and left(PASS_SHARE) < passes * pass_time:
+        # the derivatives' pass (one level finer; with a projection, a
+        # second radius too) would overrun the budget: none (NaN), the
+        # value kept
+        grad[:] = np.nan
+        hess[:] = np.nan
+    elif nder >= 1:
         # the derivatives' integrands are more singular: one level finer
         level = min(level + 1, LEVEL_MAX + 1)
         sub = 2 ** (level - LEVEL_FIRST)
@@ -341,7 +371,8 @@ def confluent_bingham(k, p, x, nder):
         gerr_max = _spread(x, z, m, flip, Pd > 0, res, gz, hz, gerr, nder,
                            grad, hess)
     logF = logc + vf + (s if flip else 0.0)
-    quad = delta if delta <= 10.0 * rf else min(delta, 100.0 * delta * delta)
+    quad = delta if delta <= 10.0 * rf or cut_short else \
+        min(delta, 100.0 * delta * delta)
     # log F is the difference of the constant's and the sum's logs, each
     # of size up to p log p (k=3, p=1024: about 3000 each, 2.6e-12 apart
     # from the reference where only |log F| = 0.15 was counted)
