@@ -287,14 +287,16 @@ def confluent_bingham(k, p, x, nder):
     vf = np.nan
     rf = np.inf
     delta = np.inf
-    pass_time = 0.0
+    pass_time = forms_time = 0.0
     cut_short = False
     while True:
         sub = 2 ** (level - LEVEL_FIRST)
         if level > LEVEL_FIRST and left(PASS_SHARE) < 2.0 * pass_time:
             break               # no time for another level's two passes
+        t0 = time.perf_counter()
         forms = group_forms(z, m, kk, nodes, gam, first, last, centre, rho,
                             level, sub, False, 0)
+        forms_time = time.perf_counter() - t0
         # each term: an LU of order up to 2k + 1, and with the Hessian one
         # product X^-1 dX per distinct value
         per = (2.0 * kk + 1.0) ** 3 * (1.0 + (z.shape[0] if nder >= 2 else 0))
@@ -303,11 +305,14 @@ def confluent_bingham(k, p, x, nder):
             return np.nan, grad, hess, np.inf, False
         # the radius of the projection: chosen at the first level, kept for
         # every pass
-        t0 = time.perf_counter()
         vprev = vf
+        times = []
         shift, vf, rf, gz, hz, _ = projection_shift(
-            kk, *forms, proj, cap, shift, P > 0 and level == LEVEL_FIRST)
-        pass_time = time.perf_counter() - t0
+            kk, *forms, proj, cap, shift, P > 0 and level == LEVEL_FIRST,
+            times)
+        # one sum (the first level's search for the projection's radius
+        # makes several: k=5, p=4096, 16 values to 1e4, 0.75 s in all)
+        pass_time = sum(times) / len(times)
         if not rf <= LOST * max(1.0, abs(vf)):
             # rounding no finer pass removes: the sum is lost (k=8, p=64,
             # 64 eigenvalues 0.04 apart in [0.2, 3]: rounding 3e3 on log F
@@ -334,10 +339,23 @@ def confluent_bingham(k, p, x, nder):
             break
         level += 1
     gerr_max = 0.0
+    if nder >= 1 and not (math.isfinite(vf) and rf + delta
+                          <= LOST * max(1.0, abs(vf))):
+        # a value lost to rounding or unresolved: no derivatives worth
+        # their cost (k=16, p=128, twelve values to 160: the Hessian's
+        # forms took 1.8 s after a value of estimate inf)
+        return np.nan, grad, hess, np.inf, False
+    # the derivatives' stage, predicted from the value's last level: forms
+    # one level finer with their derivatives (measured: about d times the
+    # value's forms for the gradient, d^2 for the Hessian, d distinct
+    # values), and a sum (two with a projection) whose terms carry d
+    # derivatives each with the Hessian
+    d = z.shape[0]
     passes = 2.0 if Pd > 0 else 1.0
-    if nder >= 1 and left(PASS_SHARE) < passes * pass_time:
-        # the derivatives' pass (one level finer; with a projection, a
-        # second radius too) would overrun the budget: none (NaN), the
+    need = 2.0 * forms_time * (d if nder == 1 else d * d) \
+        + passes * pass_time * (1.0 + (d if nder >= 2 else 0.0))
+    if nder >= 1 and left(PASS_SHARE) < need:
+        # the derivatives' stage would overrun the budget: none (NaN), the
         # value kept
         grad[:] = np.nan
         hess[:] = np.nan

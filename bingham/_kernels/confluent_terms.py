@@ -43,11 +43,12 @@ level, for microseconds of call overhead saved).
 """
 import cmath
 import math
+import time
 
 import numpy as np
 
 from ._jit import jit
-from .budget import expired, uncharged
+from .budget import expired, left, uncharged
 from .pfaffian import equilibrated_pfaffian
 
 
@@ -543,10 +544,12 @@ def _projected(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T,
 
 
 SHIFTS = (0.0, 5.0, 10.0, -3.0, 15.0, 20.0)
+SEARCH_SHARE = 0.9   # the share of the budget the search plans to (the
+# confluent method's PASS_SHARE)
 
 
 def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
-                     d2T, proj, cap, shift, search):
+                     d2T, proj, cap, shift, search, times=None):
     """``(shift, ...)``: :func:`projected_sum` at ``shift``, or with
     ``search`` at the radius with the smallest rounding among ``SHIFTS``
     (tried in order, the first at 1e-14 kept; no more once the work budget
@@ -555,19 +558,28 @@ def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
     group and the next one (shift 0); the polynomial basis's growth across
     the gap moves the best radius, by up to about e^10 in the spectra
     measured (k=6, p=16, a triple at 300 above zeros: rounding 1e-5 at
-    shift 0, 6e-11 at 10).  Plain Python (module docstring)."""
-    if not search:
-        out = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT,
-                            d2A, d2b, d2T, proj, cap, shift)
-        return shift, out[0], out[1], out[2], out[3], out[4]
-    best = SHIFTS[0]
-    out = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A,
-                        d2b, d2T, proj, cap, best)
-    for sh in SHIFTS[1:]:
-        if out[1] <= 1e-14 or expired():
-            break
+    shift 0, 6e-11 at 10).  Plain Python (module docstring).  ``times``,
+    a list, receives the seconds of each sum (a search makes several)."""
+    def one(sh):
+        t0 = time.perf_counter()
         res = projected_sum(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT,
                             d2A, d2b, d2T, proj, cap, sh)
+        if times is not None:
+            times.append(time.perf_counter() - t0)
+        return res
+    if not search:
+        out = one(shift)
+        return shift, out[0], out[1], out[2], out[3], out[4]
+    best = SHIFTS[0]
+    out = one(best)
+    for sh in SHIFTS[1:]:
+        # (time kept for the pass that follows the search: another radius
+        # only where three more sums fit; k=5, p=4096, 16 values to 1e4:
+        # the search spent the budget and the second pass did not fit)
+        if out[1] <= 1e-14 or expired() or \
+                (times is not None and left(SEARCH_SHARE) < 3.0 * times[-1]):
+            break
+        res = one(sh)
         if res[1] < out[1]:
             best = sh
             out = res
