@@ -428,13 +428,19 @@ def test_block_and_macg_envelopes_agree(p, k, lam):
         check_same_law(d, X1, X2, d.frame[:, :1])
 
 
-def test_variance_matches_the_hessian_under_the_block_envelope():
-    d = dist(64, 3, [100.0, 90.0, 70.0, 40.0, -20.0])
-    n = 40_000
-    X, _, pl = draw(d, n, 24)
-    assert pl.method == "block"
+@pytest.mark.parametrize("p, lam, n, seed, envelope", [
+    (64, [100.0, 90.0, 70.0, 40.0, -20.0], 40_000, 24, "block"),
+    (128, [300.0, 147.3, 142.3], 30_000, 32, "angles"),
+])
+def test_variance_matches_the_hessian_under_an_envelope(p, lam, n, seed,
+                                                        envelope):
+    """The sample variance of tr(X^T A X) against l^T (Hessian) l, k = 3,
+    under the block and the angles envelopes."""
+    d = dist(p, 3, lam)
+    X, _, pl = draw(d, n, seed)
+    assert pl.method == envelope
     t = overlaps(d, X) @ d.eigenvalues
-    H = special.hess_log_normalizer_eigvals(d.eigenvalues, 3, 64)
+    H = special.hess_log_normalizer_eigvals(d.eigenvalues, 3, p)
     var = d.eigenvalues @ H @ d.eigenvalues
     m4 = np.mean((t - t.mean()) ** 4)
     assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
@@ -503,18 +509,6 @@ def test_angles_envelope(p, k, lam, at_least):
     np.testing.assert_allclose(X.swapaxes(-1, -2) @ X,
                                np.broadcast_to(np.eye(k), (n, k, k)),
                                atol=1e-12)
-
-
-def test_variance_matches_the_hessian_under_the_angles_envelope():
-    d = dist(128, 3, [300.0, 147.3, 142.3])
-    n = 30_000
-    X, _, pl = draw(d, n, 32)
-    assert pl.method == "angles"
-    t = overlaps(d, X) @ d.eigenvalues
-    H = special.hess_log_normalizer_eigvals(d.eigenvalues, 3, 128)
-    var = d.eigenvalues @ H @ d.eigenvalues
-    m4 = np.mean((t - t.mean()) ** 4)
-    assert abs(t.var() - var) < 5 * np.sqrt((m4 - t.var() ** 2) / n)
 
 
 def test_angles_and_macg_envelopes_agree():

@@ -108,7 +108,7 @@ def _no_time_at(marker):
     import linecache
     import sys
 
-    def left(share=budget.WORK_SHARE):
+    def left(share=None):
         frame = sys._getframe(1)
         line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
         return 0.0 if marker in line else np.inf

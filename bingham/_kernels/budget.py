@@ -24,6 +24,9 @@ SECONDS = 1.0
 #: (at a deadline of 1 s, calls ended at up to 1.47 s on the normalizer
 #: map; see docs/normalizer_map.md for the figure with this margin).
 WORK_SHARE = 0.7
+#: A pass predicted (from the last one) to end past this share of the
+#: budget is not started; the rest is for the fallbacks.
+PASS_SHARE = 0.9
 _state = {"deadline": np.inf}
 
 
@@ -60,10 +63,13 @@ def expired():
     return r
 
 
-def left(share=WORK_SHARE):
+def left(share=None):
     """Seconds left before ``share`` of the current input's budget is used
-    (plain Python, for the drivers that predict whether one more pass
-    fits; the loops' own checks stop at ``WORK_SHARE``)."""
+    (``PASS_SHARE`` by default; plain Python, for the drivers that predict
+    whether one more pass fits: the loops' own checks stop at
+    ``WORK_SHARE``)."""
+    if share is None:
+        share = PASS_SHARE
     return _state["deadline"] + (share - WORK_SHARE) * SECONDS \
         - time.perf_counter()
 

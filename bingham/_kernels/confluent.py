@@ -89,14 +89,11 @@ LEVEL_FIRST = 4
 LEVEL_MAX = 7
 MERGE_LOSS = 6.9  # digits (natural log) an arc may lose to cancellation
 ARC_SHARE = 0.45  # share of the gap to a neighbour an arc may take
-NEAR = 1e-4  # a gap below this share of the next one makes a near tie (the
+NEAR = 1e-3  # a gap below this share of the next one makes a near tie (the
 # segment between would carry derivatives of size 1/gap that cancel)
 EXCESS_GAP = 8.0  # beyond it the value's excess terms are projected out
 MAX_WORK = 3e8  # bordered Pfaffians times their cubic cost (about 0.3 s)
 LOST = 1e-2  # a first pass's rounding (relative) past which the sum is lost
-# a pass is started only where, at the length of the last one, it ends
-# within this share of the budget (the rest for the fallbacks)
-PASS_SHARE = 0.9
 
 
 def distinct(x, p, flip):
@@ -291,7 +288,7 @@ def confluent_bingham(k, p, x, nder):
     cut_short = False
     while True:
         sub = 2 ** (level - LEVEL_FIRST)
-        if level > LEVEL_FIRST and left(PASS_SHARE) < 2.0 * pass_time:
+        if level > LEVEL_FIRST and left() < 2.0 * pass_time:
             break               # no time for another level's two passes
         t0 = time.perf_counter()
         forms = group_forms(z, m, kk, nodes, gam, first, last, centre, rho,
@@ -318,7 +315,7 @@ def confluent_bingham(k, p, x, nder):
             # 64 eigenvalues 0.04 apart in [0.2, 3]: rounding 3e3 on log F
             # = 14, where the second pass took 0.4 s of the series' budget)
             return np.nan, grad, hess, np.inf, False
-        if left(PASS_SHARE) < pass_time:
+        if left() < pass_time:
             # the second pass would overrun the budget (a projected sum
             # over four unions costs 0.75 s at k = 7: k=7, p=64, a triple
             # at 4512 above four values and the zeros took 1.5 s for the
@@ -354,7 +351,7 @@ def confluent_bingham(k, p, x, nder):
     passes = 2.0 if Pd > 0 else 1.0
     need = 2.0 * forms_time * (d if nder == 1 else d * d) \
         + passes * pass_time * (1.0 + (d if nder >= 2 else 0.0))
-    if nder >= 1 and left(PASS_SHARE) < need:
+    if nder >= 1 and left() < need:
         # the derivatives' stage would overrun the budget: none (NaN), the
         # value kept
         grad[:] = np.nan

@@ -544,8 +544,6 @@ def _projected(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b, d2T,
 
 
 SHIFTS = (0.0, 5.0, 10.0, -3.0, 15.0, 20.0)
-SEARCH_SHARE = 0.9   # the share of the budget the search plans to (the
-# confluent method's PASS_SHARE)
 
 
 def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
@@ -577,7 +575,7 @@ def projection_shift(kk, A, b, T, Aabs, Tabs, ref, tie, dA, db, dT, d2A, d2b,
         # only where three more sums fit; k=5, p=4096, 16 values to 1e4:
         # the search spent the budget and the second pass did not fit)
         if out[1] <= 1e-14 or expired() or \
-                (times is not None and left(SEARCH_SHARE) < 3.0 * times[-1]):
+                (times is not None and left() < 3.0 * times[-1]):
             break
         res = one(sh)
         if res[1] < out[1]:

@@ -59,8 +59,9 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
     method (:mod:`.branch_cut`) did not certify; the best result of tier 3
     ``(cv, cg, ch, cerr, cst)`` (status NOT_APPLICABLE where none ran), by
     the method ``cused`` (the branch-cut method or the matrix-beta
-    integral), competes with the methods tried here.  Also the forced methods "series", "laplace"
-    and "holonomic".  The input has used ``spent`` seconds of its budget.
+    integral), competes with the methods tried here.  Also the forced
+    methods "series", "laplace" and "holonomic".  The input has used
+    ``spent`` seconds of its budget.
 
     Returns ``(logF, grad, hess, err, status, used)``.
     """
@@ -250,11 +251,10 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
 def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
                   logF, grad, hess, err, status, used, spent):
     """:func:`evaluate` on ``x[rows]``, written into the output arrays,
-    which hold the branch-cut result of each row where ``used`` is
-    ``USED_CUT`` or ``USED_RANK_TWO`` (that result competes) and ``spent``
-    its time.  Where that
-    result is within ``PROMISE`` relative, the row has ``IMPROVE_SHARE`` of
-    the budget here at most."""
+    which hold tier 3's result of each row where ``used`` is ``USED_CUT``
+    or ``USED_RANK_TWO`` (that result competes) and ``spent`` its time.
+    Where that result is within ``PROMISE`` relative, the row has
+    ``IMPROVE_SHARE`` of the budget here at most."""
     n = x.shape[1]
     for r in rows:
         used_before = spent[r]

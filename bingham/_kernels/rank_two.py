@@ -479,9 +479,9 @@ def rank_two_rows(a, b, x, nder, rows, logF, grad, hess, err, status, used,
     """:func:`rank_two` on the rows of ``x[rows]`` it applies to
     (:func:`applies`), written into the output arrays where its estimate is
     below the one they hold (the branch-cut method's); returns which
-    entries of ``rows`` it answered (certified within ``ACCEPT``).  The given zeros share
-    ``(k - g_h - g_l) / (p - 2)``, the gradient of every implicit zero (the
-    gradient over the whole spectrum sums to ``k``)."""
+    entries of ``rows`` it answered (certified within ``ACCEPT``).  The
+    given zeros share ``(k - g_h - g_l) / (p - 2)``, the gradient of every
+    implicit zero (the gradient over the whole spectrum sums to ``k``)."""
     final = np.zeros(rows.shape[0], np.bool_)
     n = x.shape[1]
     for t in range(rows.shape[0]):
