@@ -130,10 +130,12 @@ def check(runner, k, p, x, tags, cap):
         if split is None:
             return "over cap"
         dx = xs - x
-        if grad_err <= REL * max(1.0, abs(grad_logF)):
+        if np.isfinite(grad).all() and \
+                grad_err <= REL * max(1.0, abs(grad_logF)):
             first, slack = float(np.dot(grad, dx)), 0.0
         else:
-            # an uncertified gradient: only its range [0, 1] is known
+            # an uncertified gradient (or none: NaN where its work was
+            # beyond the budget): only its range [0, 1] is known
             first, slack = 0.5 * float(np.sum(dx)), 0.5 * float(
                 np.sum(np.abs(dx)))
         h, gap = compare(split["logF"], base["logF"] + first,
@@ -148,8 +150,10 @@ def check(runner, k, p, x, tags, cap):
     dev = max(0.0, -float(np.min(grad)), float(np.max(grad)) - 1.0)
     if x.size == p:
         dev = max(dev, abs(float(np.sum(grad)) - k) / k)
-    # certified: the gradient's own call claims 1e-10 on log F
-    cert = grad_err <= REL * max(1.0, abs(grad_logF))
+    # certified: the gradient's own call claims 1e-10 on log F and returns
+    # a gradient (NaN where its work was beyond the budget, with a warning)
+    cert = bool(np.isfinite(grad).all()) and \
+        grad_err <= REL * max(1.0, abs(grad_logF))
     out["gradient"] = (dev <= GRAD_TOL, cert, dev,
                        f"{base['method']} ({grad_err:.0e})")
     return out
