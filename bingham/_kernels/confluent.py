@@ -336,12 +336,6 @@ def confluent_bingham(k, p, x, nder):
             break
         level += 1
     gerr_max = 0.0
-    if nder >= 1 and not (math.isfinite(vf) and rf + delta
-                          <= LOST * max(1.0, abs(vf))):
-        # a value lost to rounding or unresolved: no derivatives worth
-        # their cost (k=16, p=128, twelve values to 160: the Hessian's
-        # forms took 1.8 s after a value of estimate inf)
-        return np.nan, grad, hess, np.inf, False
     # the derivatives' stage, predicted from the value's last level: forms
     # one level finer with their derivatives (measured: about d times the
     # value's forms for the gradient, d^2 for the Hessian, d distinct
@@ -351,9 +345,13 @@ def confluent_bingham(k, p, x, nder):
     passes = 2.0 if Pd > 0 else 1.0
     need = 2.0 * forms_time * (d if nder == 1 else d * d) \
         + passes * pass_time * (1.0 + (d if nder >= 2 else 0.0))
-    if nder >= 1 and left() < need:
-        # the derivatives' stage would overrun the budget: none (NaN), the
-        # value kept
+    # (a value lost to rounding or unresolved is not worth derivatives:
+    # k=16, p=128, twelve values to 160, the Hessian's forms took 1.8 s
+    # after a value of estimate inf)
+    useful = math.isfinite(vf) and rf + delta <= LOST * max(1.0, abs(vf))
+    if nder >= 1 and (not useful or left() < need):
+        # none (NaN), the value kept: the same log F as a call without
+        # derivatives
         grad[:] = np.nan
         hess[:] = np.nan
     elif nder >= 1:
