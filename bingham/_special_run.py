@@ -28,6 +28,7 @@ _USED = {_codes.USED_NONE: "none", _codes.USED_SERIES: "series",
          _codes.USED_CUT: "cut",
          _codes.USED_KUMMER: "series",
          _codes.USED_RANK_TWO: "rank two",
+         _codes.USED_LARGE_ARGUMENT: "large argument",
          _codes.USED_CHEAP_SERIES: "series",
          _codes.USED_VECTOR_SERIES: "series",
          _USED_ISOTROPIC: "isotropic"}

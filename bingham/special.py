@@ -402,6 +402,11 @@ _REASONS = {
            "method (tier 3{})",
     "isotropic": "an isotropic concentration (one nonzero value repeated): "
                  "the exact Pfaffian method",
+    "large argument": "a Bingham input whose r nonzero eigenvalues share a "
+                      "sign, r <= min(k, p - k), concentrated enough for "
+                      "the expansion's terms to decay fast, that the "
+                      "branch-cut method does not certify: Muirhead's "
+                      "large-argument expansion (tier 3)",
     "rank two": "a Bingham input with two nonzero eigenvalues that the "
                 "branch-cut method does not certify: the matrix-beta "
                 "integral (tier 3)",
@@ -431,8 +436,9 @@ def explain(a, b, x, *, method="auto"):
     "reason"}``.
 
     ``method`` is what produced the value: ``"contour"``, ``"series"``,
-    ``"cut"``, ``"rank two"``, ``"holonomic"``, ``"isotropic"``,
-    ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN input); ``reason`` says why, in the terms of
+    ``"cut"``, ``"large argument"``, ``"rank two"``, ``"holonomic"``,
+    ``"isotropic"``, ``"laplace"``, ``"closed form"`` or ``"none"`` (NaN
+    input); ``reason`` says why, in the terms of
     the policy of ``method="auto"`` (``bingham/_kernels/policy.py``: tier 1
     the closed forms and the contour, tier 2 the series where it is
     predicted cheap, tier 3 the branch-cut method on Bingham inputs, tier 4

@@ -97,7 +97,7 @@ def test_a_deadline_ends_with_its_call(monkeypatch):
     time.sleep(0.01)
     x = np.arange(10.0) - 4.5
     _, info = zonal_series(1.5, 5.0, x, 3, 120, 0, 2.0**-53, 6, np.inf,
-                           no_strips(3))
+                           no_strips(3), False)
     assert info[2] == 1.0
 
 

@@ -23,10 +23,10 @@ def test_strip_table_gives_the_enumerated_sum(m, n, a, db, capacity, seed):
     x = np.random.default_rng(seed).uniform(-3.0, 3.0, n)
     kmax = 14
     args = (a, a + db, x, m, kmax, 2, 0.0, kmax, np.inf)
-    ref, ref_info = zonal_series(*args, no_strips(m))
+    ref, ref_info = zonal_series(*args, no_strips(m), False)
     table = new_strips(m, 400, capacity)
     for _ in range(2):
-        out, info = zonal_series(*args, table)
+        out, info = zonal_series(*args, table, False)
         np.testing.assert_allclose(out, ref, rtol=1e-14,
                                    atol=1e-14 * abs(ref[0]))
         assert info[3] == ref_info[3] == kmax
@@ -40,9 +40,9 @@ def test_strip_table_gives_the_enumerated_sum(m, n, a, db, capacity, seed):
 
 def test_strip_table_of_another_m_is_ignored():
     x = np.array([0.7, -0.2, 1.1])
-    ref, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, no_strips(3))
+    ref, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, no_strips(3), False)
     other = new_strips(2, 400, 10_000)
-    out, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, other)
+    out, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, other, False)
     np.testing.assert_array_equal(out, ref)
     assert other[-1][0] == 0
 
@@ -53,12 +53,12 @@ def test_truncation_on_a_spectrum_symmetric_about_zero():
     degrees (a one-degree ratio of 0 / nonzero never settles)."""
     x = np.arange(10.0) - 4.5
     out, info = zonal_series(1.5, 5.0, x, 3, 120, 0, 2.0**-53, 6, np.inf,
-                             no_strips(3))
+                             no_strips(3), False)
     assert info[2] == 1.0          # converged
     assert info[3] <= 48           # the sums have decayed by degree ~40
     # against the plain series on 0..9 (all terms positive), shifted back
     ref, rinfo = zonal_series(1.5, 5.0, x + 4.5, 3, 120, 0, 2.0**-53, 6,
-                              np.inf, no_strips(3))
+                              np.inf, no_strips(3), False)
     assert rinfo[2] == 1.0
     assert abs(np.log(out[0]) + 3 * 4.5 - np.log(ref[0])) < 1e-13 * np.log(ref[0])
 

@@ -100,23 +100,25 @@ def _parts(a, n):
     return n
 
 
+_DEGREES = np.arange(1.0, _MAX_DEGREE + 1.0)
+_LOG_DEGREES = np.log(_DEGREES)
+
+
 def predicted_degree(a, b, S):
     """The smallest degree ``K`` at or past ``(a/b) S`` (where the degree
     sums peak) with ``(a)_K / (b)_K S^K / K! < TAIL``, ``0 < a < b``; None
-    past ``_MAX_DEGREE``."""
+    past ``_MAX_DEGREE``.  (In numpy over all degrees at once: a loop of
+    logarithms in Python cost 0.1-0.2 ms, a tenth of a branch-cut call.)"""
     if S == 0.0:
         return 0
-    lS = math.log(S)
-    lt = math.log(TAIL)
     peak = a / b * S
     if peak > _MAX_DEGREE:
         return None
-    lr = 0.0
-    for K in range(1, _MAX_DEGREE + 1):
-        lr += math.log((a + K - 1.0) / (b + K - 1.0)) + lS - math.log(K)
-        if K >= peak and lr < lt:
-            return K
-    return None
+    lr = np.cumsum(np.log((a - 1.0 + _DEGREES) / (b - 1.0 + _DEGREES))
+                   + (math.log(S) - _LOG_DEGREES))
+    ok = (_DEGREES >= peak) & (lr < math.log(TAIL))
+    K = int(np.argmax(ok))
+    return K + 1 if ok[K] else None
 
 
 def predicted_work(a, b, y, nder):

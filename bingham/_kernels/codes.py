@@ -34,3 +34,5 @@ USED_CHEAP_SERIES = 10
 # the short series of the Bromwich integrand, a = 1/2 or b - a = 1/2, small
 # spread (bingham._kernels.vector_series)
 USED_VECTOR_SERIES = 11
+# Muirhead's large-argument expansion (bingham._kernels.large_argument)
+USED_LARGE_ARGUMENT = 12

@@ -24,7 +24,8 @@ from .branch_cut import bingham_case
 from .budget import WORK_SHARE, resume, uncharged as _call
 from .codes import (AUTO, HOLONOMIC, LAPLACE, NEGATIVE, NOT_APPLICABLE,
                     NOT_CONVERGED, OK, USED_CUT, USED_HOLONOMIC, USED_LAPLACE,
-                    USED_NONE, USED_RANK_TWO, USED_SERIES)
+                    USED_LARGE_ARGUMENT, USED_NONE, USED_RANK_TWO,
+                    USED_SERIES)
 from .holonomic_paths import HGM_MAX_VARS, holonomic, shifted_cost
 from .laplace import laplace_bingham
 from .rows import store
@@ -251,15 +252,15 @@ def evaluate(a, b, x, nder, method, rtol, max_pairs, strips, cv, cg, ch,
 def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
                   logF, grad, hess, err, status, used, spent):
     """:func:`evaluate` on ``x[rows]``, written into the output arrays,
-    which hold tier 3's result of each row where ``used`` is ``USED_CUT``
-    or ``USED_RANK_TWO`` (that result competes) and ``spent`` its time.
+    which hold tier 3's result of each row where ``used`` is ``USED_CUT``,
+    ``USED_RANK_TWO`` or ``USED_LARGE_ARGUMENT`` (that result competes) and ``spent`` its time.
     Where that result is within ``PROMISE`` relative, the row has
     ``IMPROVE_SHARE`` of the budget here at most."""
     n = x.shape[1]
     for r in rows:
         used_before = spent[r]
         cused = used[r]
-        if cused == USED_CUT or cused == USED_RANK_TWO:
+        if cused in (USED_CUT, USED_RANK_TWO, USED_LARGE_ARGUMENT):
             cv, cerr, cst = logF[r], err[r], status[r]
             cg = grad[r].copy() if nder >= 1 else np.zeros(n)
             ch = hess[r].copy() if nder >= 2 else np.zeros((n, n))

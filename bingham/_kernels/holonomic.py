@@ -96,7 +96,8 @@ def subset_series(a, b, x, m, kmax):
         kappa[0] = K
         while True:
             length = num_parts(kappa, m)
-            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
+            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset,
+                                  False)
             plen[ik] = length
             for v in range(n):
                 for S in range(1 << (v + 1)):

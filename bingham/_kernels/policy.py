@@ -22,10 +22,14 @@ before it left open.
    method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
    relative; where it is not, the series where predicted cheap (the rows
    tier 2 left for later: on spread spectra the branch-cut method is the
-   faster), then, where at most two eigenvalues are nonzero (``2 <=
-   k <= p - 2``), the matrix-beta integral (:mod:`.rank_two`, 1-50 ms:
-   after the branch-cut method, which takes about 0.2 ms where it
-   certifies).
+   faster), then, where the ``r`` nonzero eigenvalues share a sign with
+   ``r <= min(k, p - k)`` and the predicted decay ratio ``a |c| sum
+   1/|x_i|`` is at most 1, Muirhead's large-argument expansion
+   (:mod:`.large_argument`, 0.1-10 ms: at the large concentrations where
+   the branch-cut method's sum is lost to rounding), then, where at most
+   two eigenvalues are nonzero (``2 <= k <= p - 2``), the matrix-beta
+   integral (:mod:`.rank_two`, 1-50 ms: after the branch-cut method, which
+   takes about 0.2 ms where it certifies).
 4. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 3's result
    competing (:mod:`.dispatch`); where that result is within 1e-10
@@ -51,7 +55,7 @@ budget (:mod:`.budget`) spans tiers 2 to 4.
 import numpy as np
 
 from . import (branch_cut, budget, cheap_series, direct, dispatch,
-               rank_two, strip_cache)
+               large_argument, rank_two, strip_cache)
 from .codes import AUTO, CONTOUR, CUT
 
 
@@ -125,6 +129,11 @@ def _evaluate(a, b, x, nder, method, rtol, max_pairs):
             final = cheap_series.cheap_series_rows(
                 a, b, x, nder, rtol, later, later_works, *out, spent)
             rows = np.setdiff1d(rows, later[final])
+        if method == AUTO and rows.size and large_argument.may_apply(
+                a[rows], b[rows], x[rows]):
+            final = large_argument.large_argument_rows(
+                a, b, x, nder, max_pairs, rows, *out, spent)
+            rows = rows[~final]
         if method == AUTO and rows.size and _few_nonzero(x[rows]):
             final = rank_two.rank_two_rows(a, b, x, nder, rows, *out, spent)
             rows = rows[~final]

@@ -108,10 +108,11 @@ def _lost_derivatives(logF, grad, hess, err, status):
 
 
 @jit
-def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
+def _series(a, b, x, nvar, nder, rtol, max_pairs, strips, upper):
     """Series evaluation with derivatives by permutation of the arguments.
 
     Derivatives are taken with respect to the first ``nvar`` arguments only.
+    ``upper``: the series of ``2F0(a, b; ; x)`` (:mod:`.large_argument`).
 
     The value is summed until the tail estimate meets ``rtol`` or the work
     (strip pairs times ``n + m``) exceeds ``max_pairs``.
@@ -134,7 +135,8 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
     for i in range(n):
         s1 += abs(x[i])
         xmax = max(xmax, abs(x[i]))
-    klow = abs(a / b) * s1
+    # (the first-degree term over its argument: 2F0's is a b)
+    klow = abs(a * b if upper else a / b) * s1
     kwant = int(min(2.0 * (klow + 3.0 * xmax) + 48.0, 1e7))
     while True:
         kmax = _degree_cap(m, n, kwant, max_pairs)
@@ -145,7 +147,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
             return np.nan, grad, hess, np.inf, TOO_COSTLY
         out, info = zonal_series(a, b, x, m, kmax, 0, rtol,
                                  max(MIN_DEGREE, int(klow)), max_pairs,
-                                 strips)
+                                 strips, upper)
         F = out[0]
         status = OK if info[2] > 0.0 else TOO_COSTLY
         if status == OK or kmax < kwant or info[5] > max_pairs:
@@ -209,7 +211,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
             j = i + 1 if i + 1 < nvar else i - 1
             _put_last(x, j, i, y)
             out, info = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE,
-                                     np.inf, strips)
+                                     np.inf, strips, upper)
             if _cut_short(info, kd):
                 return _lost_derivatives(logF, grad, hess, err, status)
             grad[i] = out[1] / out[0]
@@ -225,7 +227,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
                     p += 1
             y[n - 1] = x[j]
             out, info = zonal_series(a, b, y, m, kd, 1, rtol, MIN_DEGREE,
-                                     np.inf, strips)
+                                     np.inf, strips, upper)
             if _cut_short(info, kd):
                 return _lost_derivatives(logF, grad, hess, err, status)
             grad[j] = out[1] / out[0]
@@ -238,7 +240,7 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips):
         for j in range(i + 1, nvar):
             _put_last(x, i, j, y)
             out, info = zonal_series(a, b, y, m, kd, 2, rtol, MIN_DEGREE,
-                                     np.inf, strips)
+                                     np.inf, strips, upper)
             if _cut_short(info, kd):
                 return _lost_derivatives(logF, grad, hess, err, status)
             F2 = out[0]
@@ -274,11 +276,12 @@ def series_signed(a, b, x, nder, rtol, max_pairs, strips):
     n = x.shape[0]
     if kummer_first(x):
         logF, grad, hess, err, status = uncharged(
-            _series, b - a, b, -x, n, nder, rtol, max_pairs, strips)
+            _series, b - a, b, -x, n, nder, rtol, max_pairs, strips, False)
         s = float(x.sum())
         return (logF + s, 1.0 - grad, hess, err + 4.0 * _EPS * abs(s),
                 status)
-    return uncharged(_series, a, b, x, n, nder, rtol, max_pairs, strips)
+    return uncharged(_series, a, b, x, n, nder, rtol, max_pairs, strips,
+                     False)
 
 
 @jit
@@ -334,7 +337,7 @@ def series_bingham(k, p, x, nder, rtol, max_pairs, centred, strips):
                 y[t] = sign * (full[i] - ref)
                 t += 1
         logF, g, h, err, status = _series(aa, 0.5 * p, y, n, nder, rtol,
-                                          max_pairs, strips)
+                                          max_pairs, strips, False)
     logF += shift
     err += 4.0 * _EPS * scale
     grad = np.zeros(n)
@@ -436,7 +439,7 @@ def centered_series(aa, b, sign, full, ref, shift, n, nder, rtol,
         for i in range(p):
             z[i] = y[i] - c
         logF, g, h, err, status = _series(aa, b, z, n, nder, rtol, max_pairs,
-                                          strips)
+                                          strips, False)
         value = logF + 2.0 * aa * c
         if status != OK or not (err <= 5e-13 * max(1.0, abs(value + shift))):
             continue

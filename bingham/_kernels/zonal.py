@@ -220,16 +220,20 @@ def next_strip(kappa, nu, lo, gam, length, d):
 
 
 @jit
-def pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset):
-    """Store ``Q[kappa] = (a)_kappa / (b)_kappa`` from ``kappa`` minus its
-    last cell; returns the index of ``kappa``."""
+def pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset, upper):
+    """Store ``Q[kappa] = (a)_kappa / (b)_kappa`` (``upper``: ``(a)_kappa
+    (b)_kappa``, the coefficients of ``2F0(a, b; ; x)``) from ``kappa``
+    minus its last cell; returns the index of ``kappa``."""
     ik = rank(kappa, m, K, cum, offset)
     g = length - 1
     kappa[g] -= 1
     ip = rank(kappa, m, K - 1, cum, offset)
     kappa[g] += 1
     c = kappa[g] - 1 - g / ALPHA
-    Q[ik] = Q[ip] * (a + c) / (b + c)
+    if upper:
+        Q[ik] = Q[ip] * ((a + c) * (b + c))
+    else:
+        Q[ik] = Q[ip] * (a + c) / (b + c)
     return ik
 
 
@@ -293,9 +297,13 @@ def new_strips(m, partitions, capacity):
 
 
 @jit
-def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips):
+def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips,
+                 upper):
     """Sum the series degree by degree up to ``kmax``, or until the work
-    (strip pairs times ``n + m``) passes ``max_work``.
+    (strip pairs times ``n + m``) passes ``max_work``.  ``upper``: the
+    series of ``2F0(a, b; ; x)`` instead (both parameters upper; an
+    asymptotic series, summed while its degree sums decay: see
+    :mod:`.large_argument`).
 
     ``strips`` is a strip table from :func:`new_strips` (or
     :func:`no_strips`): degrees it holds, for the same ``m``, skip the
@@ -373,7 +381,8 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips):
         kappa[0] = K
         while True:
             length = num_parts(kappa, m)
-            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset)
+            ik = pochhammer_ratio(kappa, length, K, m, a, b, Q, cum, offset,
+                                  upper)
             plen[ik] = length
             # strip enumeration
             for v in range(ncol + 1):
