@@ -296,6 +296,54 @@ def rank_two_rows():
     return "\n".join(lines), worst
 
 
+# one nonzero eigenvalue: the reference is mpmath's scalar hyp1f1 (40
+# digits), independent of the zonal series the expansion sums
+LARGE_ARGUMENT_SCALAR = [(3, 10, -300.0), (2, 64, -5e3), (5, 12, 400.0),
+                         (8, 4096, 1e5), (1, 10, -2e3), (10, 4096, -3e4)]
+
+
+def large_argument_rows():
+    """Muirhead's large-argument expansion against mpmath's scalar function
+    (one nonzero eigenvalue) and the one-sign cases of rank_two_cases.json
+    (QUADPACK), with what "auto" returns now."""
+    import mpmath
+
+    from bingham._kernels import budget, strip_cache
+    from bingham._kernels import large_argument as L
+    with open(os.path.join(HERE, "rank_two_cases.json")) as fh:
+        cases = [(c["k"], c["p"], c["x"], float(c["logF"]), "QUADPACK")
+                 for c in json.load(fh)["cases"]]
+    for k, p, x in LARGE_ARGUMENT_SCALAR:
+        with mpmath.workdps(40):
+            ref = float(mpmath.log(mpmath.hyp1f1(mpmath.mpf(k) / 2,
+                                                 mpmath.mpf(p) / 2, x)))
+        cases.append((k, p, [x], ref, "mpmath"))
+    lines = ["| k | p | eigenvalues | reference | reference log F | "
+             "expansion log F | abs. error | error estimate | \"auto\" now |",
+             "|" + " --- |" * 9]
+    worst = 0.0
+    for k, p, x, ref, source in cases:
+        y = np.array(x, float)
+        if L.predicted_ratio(k, p, y) > L.MAX_RATIO:
+            continue
+        budget.start()
+        v, _, _, e, st = L.large_argument(
+            k, p, y, 0, 2.0 ** -53, 1e9,
+            strip_cache.table(int(np.count_nonzero(y))))
+        budget.stop()
+        if not np.isfinite(v):
+            continue
+        worst = max(worst, rel(abs(v - ref), ref))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AccuracyWarning)
+            now = explain(k / 2, p / 2, y)
+        lines.append(
+            f"| {k} | {p} | {x} | {source} | {ref:.12f} | {v:.12f} | "
+            f"{abs(v - ref):.1e} | {e:.1e} | {now['method']} "
+            f"({now['error']:.0e}) |")
+    return "\n".join(lines), worst
+
+
 def has_excess_terms(k, p, x):
     """A repeated value with other values below it (after Kummer's flip)
     whose piece holds fewer than min(k, p - k) points: its multiplicity at
@@ -374,6 +422,7 @@ def main():
     cut, cut_worst = cut_rows()
     iso, iso_worst = isotropic_rows()
     two, two_worst = rank_two_rows()
+    large, large_worst = large_argument_rows()
     hol, hol_worst = holonomic_rows()
     lap, worst = laplace_rows()
     print(f"""# Accuracy of log 1F1(a; b; X)
@@ -513,6 +562,22 @@ error {two_worst:.1e}); the last column is the Laplace approximation that
 The representation itself is checked against the scalar Kummer function
 (one eigenvalue zero), the isotropic method (equal eigenvalues) and finite
 differences of its gradient in `tests/test_special_rank_two.py`.
+
+### Large concentrations of low rank and one sign: the large-argument expansion
+
+Where the `r` nonzero eigenvalues share a sign and `r <= min(k, p - k)`,
+only they enter (`r x r` argument), and Watson's lemma in the `r x r`
+matrix-beta integral gives Muirhead's expansion `1F1(a; b; -X) ~
+Gamma_r(b) / Gamma_r(b - a) det(X)^-a 2F0(a, a - b + (r+1)/2; X^-1)`
+(Kummer's relation first for positive eigenvalues;
+`bingham/_kernels/large_argument.py`).  `"auto"` tries it after the
+branch-cut method, where that method's sum is lost to rounding (gaps of
+thousands with `k` above the multiplicities).  Against mpmath's scalar
+function (one nonzero eigenvalue) and the QUADPACK references above of one
+sign (largest relative error {large_worst:.1e}); the cases it refuses
+(decay per degree above 1) are left out:
+
+{large}
 
 ### Equal eigenvalues: the confluent branch-cut method
 
