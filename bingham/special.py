@@ -226,7 +226,7 @@ import numpy as np
 
 from . import _checks
 from ._kernels import codes as _codes
-from ._special_args import _bingham_pair, _real_array
+from ._special_args import _bingham_pair, _real_array, _symmetric_eigvals
 from ._special_run import (_USED, AccuracyWarning, _bingham_scalars,
                            _one_eigenvalue, _run, _shape,
                            _single_clean)
@@ -567,26 +567,6 @@ def hess_log_normalizer_eigvals(eigenvalues, k, p, *, method="auto"):
     return hess_log_hyp1f1(a, b, ev, method=method)
 
 
-def _symmetric_eigvals(A):
-    A = _real_array(A, "A")
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(f"A must have shape (..., p, p), got {A.shape}")
-    if np.isnan(A).any():
-        nan_rows = np.isnan(A).any(axis=(-1, -2))
-        A = np.where(nan_rows[..., None, None], 0.0, A)
-    else:
-        nan_rows = None
-    scale = np.max(np.abs(A), axis=(-1, -2), keepdims=True, initial=0.0)
-    asym = np.abs(A - np.swapaxes(A, -1, -2))
-    with np.errstate(invalid="ignore"):
-        if np.any(asym > 1e-10 * np.maximum(scale, np.finfo(float).tiny)):
-            raise ValueError("A must be symmetric (A == A.T up to rounding)")
-    ev = np.linalg.eigvalsh(A)
-    if nan_rows is not None:
-        ev = np.where(nan_rows[..., None], np.nan, ev)
-    return ev
-
-
 def log_normalizer(A, k, *, method="auto", return_error=False):
     """Matrix Bingham log-normalizer ``log 1F1(k/2; p/2; A)``.
 
@@ -601,9 +581,17 @@ def log_normalizer(A, k, *, method="auto", return_error=False):
     -----
     Computes the eigenvalues (O(p^3)); for a low-rank concentration in high
     dimension call :func:`log_normalizer_eigvals` with its nonzero
-    eigenvalues instead.
+    eigenvalues instead.  Eigenvalues within the eigensolver's rounding of
+    zero (``p eps max |eigenvalue|``) are taken as zero, the implicit zeros
+    of a low-rank ``A`` (rounding would turn them into a cluster of near
+    ties); the error estimate includes the change that can make, at most
+    ``k`` times the largest value set to zero (the gradient over the whole
+    spectrum is non-negative and sums to ``k``).
     """
-    ev = _symmetric_eigvals(A)
+    ev, moved = _symmetric_eigvals(A)
     p = ev.shape[-1]
-    return log_normalizer_eigvals(ev, k, p, method=method,
-                                  return_error=return_error)
+    out = log_normalizer_eigvals(ev, k, p, method=method,
+                                 return_error=return_error)
+    if return_error:
+        return out[0], out[1] + k * moved
+    return out

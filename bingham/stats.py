@@ -21,6 +21,7 @@ import numpy as np
 from . import _checks, _sampling
 from . import grassmann as _gr
 from . import special as _sp
+from ._special_args import snap_zeros
 
 __all__ = ["matrix_bingham", "matrix_bingham_gen", "matrix_bingham_frozen"]
 
@@ -74,6 +75,9 @@ def _parse_parameters(A, k, eigenvalues, frame):
         if np.max(np.abs(A - A.T)) > 1e-10 * scale:
             raise ValueError("A must be symmetric (A == A.T up to rounding)")
         lam, V = np.linalg.eigh(0.5 * (A + A.T))
+        # (a low-rank A keeps its implicit zeros exact, not a cluster of
+        # near ties at the rounding level)
+        lam = snap_zeros(lam)[0]
         p = A.shape[0]
     else:
         if eigenvalues is None or frame is None:

@@ -71,6 +71,50 @@ def test_log_normalizer_arguments():
         log_normalizer_eigvals([3.0, 1.0], 1, 3), rel=1e-14)
 
 
+@pytest.mark.parametrize("k, p, l", [
+    # the eigensolver's rounding made the implicit zeros a cluster of near
+    # ties: the Laplace approximation answered, 6e3 off, with a warning
+    (12, 64, [1e4, 1859.94, 1859.94, 2752.29]),
+    (12, 40, [-1007.04, -5975.99, -1e4, -1007.04]),
+    (3, 10, [8.0, 5.0, 2.0]),
+    (2, 6, [30.0]),
+])
+def test_low_rank_concentration_in_a_rotated_frame(k, p, l):
+    """``A = V diag(l) V^T``: its ``p - r`` eigenvalues within rounding of
+    zero are the implicit zeros, as if given by their eigenvalues."""
+    from bingham import grassmann, matrix_bingham
+    V = grassmann.random_uniform(p, len(l), rng=1)
+    A = V @ np.diag(l) @ V.T
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v, err = log_normalizer(A, k, return_error=True)
+        ref, rerr = log_normalizer_eigvals(l, k, p, return_error=True)
+        assert abs(v - ref) <= err + rerr
+        assert err <= 1e-12 * max(1.0, abs(ref))
+        # the distribution takes the same eigenvalues
+        X = grassmann.random_uniform(p, k, rng=2)
+        assert matrix_bingham(A, k).logpdf(X) == pytest.approx(
+            matrix_bingham(eigenvalues=l, frame=V, k=k).logpdf(X),
+            rel=1e-12, abs=1e-9)
+
+
+def test_snap_zeros():
+    """Within ``p eps max |eigenvalue|`` of zero: zero, per row, with the
+    largest change; NaN rows stay NaN."""
+    from bingham._special_args import snap_zeros
+    eps = np.finfo(float).eps
+    ev = np.array([[1e4, 3e-12, -2e-12, 5.0], [1.0, 1e-15, 1e-14, 0.0]])
+    out, moved = snap_zeros(ev)
+    np.testing.assert_array_equal(out, [[1e4, 0.0, 0.0, 5.0],
+                                        [1.0, 1e-15, 1e-14, 0.0]])
+    np.testing.assert_array_equal(moved, [3e-12, 0.0])
+    assert 4 * eps * 1.0 < 1e-14 and 4 * eps * 1e4 > 3e-12
+    A = np.diag([1.0, np.nan, 0.0])
+    v, err = log_normalizer(np.stack([A, np.diag([2.0, 1.0, 0.0])]), 1,
+                            return_error=True)
+    assert np.isnan(v[0]) and np.isfinite(v[1]) and np.isfinite(err[1])
+
+
 def test_nan_in_nan_out():
     v = log_hyp1f1(0.5, 1.5, [[np.nan, 1.0], [1.0, 2.0]])
     assert np.isnan(v[0]) and np.isfinite(v[1])
