@@ -100,6 +100,8 @@ class MatrixBingham(Distribution):
             # backward, so only mode goes through the eigenvectors (whose
             # gradient is undefined at repeated eigenvalues)
             eigenvalues, frame = torch.linalg.eigh(A)
+            # (the implicit zeros of a low-rank A stay exact)
+            eigenvalues = F._snap_zeros(eigenvalues)
         elif eigenvalues is None or frame is None:
             raise ValueError("pass A, or both eigenvalues and frame")
         dtype = torch.promote_types(eigenvalues.dtype, frame.dtype)
@@ -301,7 +303,7 @@ class _MeanProjection(torch.autograd.Function):
     def forward(ctx, A, k):
         lam, V = torch.linalg.eigh(A)
         p = A.shape[-1]
-        g = F.grad_log_normalizer_eigvals(lam, k, p)
+        g = F.grad_log_normalizer_eigvals(F._snap_zeros(lam), k, p)
         ctx.save_for_backward(lam, V, g)
         ctx.k = k
         return (V * g.unsqueeze(-2)) @ V.mT

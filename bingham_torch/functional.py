@@ -250,9 +250,22 @@ def log_normalizer(A, k, *, impl="auto", degree=None):
         raise ValueError(f"A must have shape (..., p, p) with p >= 1, got "
                          f"{tuple(A.shape)}")
     _check_symmetric(A)
-    ev = _eigvalsh_nan_rows(0.5 * (A + A.mT))
+    ev = _snap_zeros(_eigvalsh_nan_rows(0.5 * (A + A.mT)))
     return log_normalizer_eigvals(ev, k, A.shape[-1], impl=impl,
                                   degree=degree)
+
+
+def _snap_zeros(ev):
+    """Eigenvalues within ``p eps max |eigenvalue|`` of zero set to zero, as
+    :func:`bingham._special_args.snap_zeros` does (the implicit zeros of a
+    low-rank ``A`` stay one exact group, not a cluster of near ties at the
+    rounding level); the value is exactly zero and the gradient passes
+    through unchanged (the derivative at zero, a change of the order of the
+    eigensolver's rounding)."""
+    with torch.no_grad():
+        size = ev.abs().nan_to_num(0.0).amax(-1, keepdim=True)
+        small = ev.abs() <= ev.shape[-1] * torch.finfo(ev.dtype).eps * size
+    return torch.where(small, ev - ev.detach(), ev)
 
 
 def _eigvalsh_nan_rows(A):
