@@ -336,15 +336,8 @@ def confluent_bingham(k, p, x, nder):
             break
         level += 1
     gerr_max = 0.0
-    # the derivatives' stage, predicted from the value's last level: forms
-    # one level finer with their derivatives (measured: about d times the
-    # value's forms for the gradient, d^2 for the Hessian, d distinct
-    # values), and a sum (two with a projection) whose terms carry d
-    # derivatives each with the Hessian
     d = z.shape[0]
-    passes = 2.0 if Pd > 0 else 1.0
-    need = 2.0 * forms_time * (d if nder == 1 else d * d) \
-        + passes * pass_time * (1.0 + (d if nder >= 2 else 0.0))
+    need = derivatives_cost(forms_time, pass_time, d, kk, P, Pd, nder)
     # (a value lost to rounding or unresolved is not worth derivatives:
     # k=16, p=128, twelve values to 160, the Hessian's forms took 1.8 s
     # after a value of estimate inf)
@@ -362,9 +355,11 @@ def confluent_bingham(k, p, x, nder):
                             level, sub, False, nder)
         # (its value v2 is not used: a call returns the same log F whether
         # or not it asks for derivatives)
-        # (a new radius where the value's passes projected fewer groups)
+        # (a new radius where the value's passes projected fewer groups;
+        # the search stops where three more sums would not fit)
+        times = []
         shift, v2, r2, gz, hz, gerr = projection_shift(
-            kk, *forms, projd, capd, shift, Pd > P)
+            kk, *forms, projd, capd, shift, Pd > P, times)
         res = 0.0
         if Pd > 0:
             # the projection's derivatives lose more than its value to the
@@ -376,11 +371,12 @@ def confluent_bingham(k, p, x, nder):
             # joins the estimate
             d = z.shape[0]
             res = abs(np.sum(gz[:d]) - kk)
-            v3, r3, gz3, hz3, gerr3 = projected_sum(
-                kk, *forms, projd, capd, shift - 3.0)
-            res3 = abs(np.sum(gz3[:d]) - kk)
-            if res3 < res:
-                gz, hz, gerr, res = gz3, hz3, gerr3, res3
+            if left() >= times[-1]:     # (where the second sum fits)
+                v3, r3, gz3, hz3, gerr3 = projected_sum(
+                    kk, *forms, projd, capd, shift - 3.0)
+                res3 = abs(np.sum(gz3[:d]) - kk)
+                if res3 < res:
+                    gz, hz, gerr, res = gz3, hz3, gerr3, res3
         gerr_max = _spread(x, z, m, flip, Pd > 0, res, gz, hz, gerr, nder,
                            grad, hess)
     logF = logc + vf + (s if flip else 0.0)
@@ -398,6 +394,24 @@ def confluent_bingham(k, p, x, nder):
     if not err >= 0.0:
         err = np.inf
     return logF, grad, hess, err, True
+
+
+def derivatives_cost(forms_time, pass_time, d, kk, P, Pd, nder):
+    """The seconds the derivatives' stage is predicted to take, from the
+    value's last level (its forms' and one sum's seconds): forms one level
+    finer with their derivatives (measured: about ``d`` times the value's
+    forms for the gradient, ``d^2`` for the Hessian, ``d`` distinct
+    values), and a sum (two with a projection, three where the derivatives
+    project more unions than the value: a new radius) whose terms carry
+    ``d`` derivatives each with the Hessian, each union projected beyond
+    the value's ``P`` (``Pd`` in all) multiplying it by about ``kk/2 + 1``
+    (k=7, p=64, a triple at 344 above three values, Hessian: predicted
+    0.3 s without the last two, took 3.6 s: sums of 0.03 s for the value,
+    1.7-1.9 s with the derivatives)."""
+    passes = 1.0 + (Pd > 0) + (Pd > P)
+    per_sum = pass_time * (0.5 * kk + 1.0) ** (Pd - P) \
+        * (1.0 + (d if nder >= 2 else 0.0))
+    return 2.0 * forms_time * (d if nder == 1 else d * d) + passes * per_sum
 
 
 def warm_up():
