@@ -211,7 +211,13 @@ def test_holonomic_start_stops_at_the_budget():
         G, tail, byK = holonomic.subset_series(2.5, 5.0, y, 5, 40)
         assert tail == np.inf
         budget.stop()
-        G, tail, byK = holonomic.subset_series(2.5, 5.0, 0.01 * y, 5, 40)
+        G, tail, byK = holonomic.subset_series(2.5, 5.0, 0.01 * y, 5, 30)
         assert np.isfinite(tail)
+        # a table beyond the memory cap is not allocated (twelve variables
+        # to degree 40: 6.4 GB, whose allocation alone took 1.1 s past a
+        # budget with 0.05 s left)
+        x = np.linspace(1.0, 10.0, 12)
+        G, tail, byK = holonomic.subset_series(3.0, 6.0, x, 6, 40)
+        assert tail == np.inf and G[0] == 1.0
     finally:
         budget.stop()

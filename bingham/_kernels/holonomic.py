@@ -44,6 +44,11 @@ from .zonal import (count_tables, fill_strips, next_partition, num_parts,
 
 
 
+# doubles in the starting series' table (E: partitions x variables x half
+# the subsets), 800 MB
+START_MEMORY = 100_000_000
+
+
 @jit
 def subset_series(a, b, x, m, kmax):
     """All square-free derivatives ``G[S] = d^S F(x)`` (``S`` a bitmask over
@@ -59,6 +64,13 @@ def subset_series(a, b, x, m, kmax):
     cum, offset = count_tables(m, kmax)
     npart = offset[kmax + 1]
     half = 1 << (n - 1) if n > 1 else 1
+    if expired() or npart * n * half > START_MEMORY:
+        # no time, or a table beyond the memory cap: its allocation alone
+        # took 1.1 s (k=6, p=12, twelve values to 10: 2^12 subsets, degree
+        # 40, 6.4 GB, with 0.05 s left), more ran out of memory
+        G = np.zeros(nsub)
+        G[0] = 1.0
+        return G, np.inf, np.zeros((kmax + 1, nsub))
     # E[p, v, S]: d^S C_kappa(x_1..x_v)/|kappa|!, S a subset of the first v
     E = np.zeros((npart, n, half))
     E[0, :, 0] = 1.0
