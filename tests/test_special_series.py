@@ -40,7 +40,8 @@ def test_strip_table_gives_the_enumerated_sum(m, n, a, db, capacity, seed):
 
 def test_strip_table_of_another_m_is_ignored():
     x = np.array([0.7, -0.2, 1.1])
-    ref, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, no_strips(3), False)
+    ref, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf,
+                          no_strips(3), False)
     other = new_strips(2, 400, 10_000)
     out, _ = zonal_series(1.5, 4.0, x, 3, 12, 1, 0.0, 12, np.inf, other, False)
     np.testing.assert_array_equal(out, ref)

@@ -87,16 +87,15 @@ def uncharged(kernel, *args):
     cache: seconds) and the deadline moves by that time, so that compiling
     is not charged to the input's budget (a kernel's refinement would stop
     at once)."""
-    key = (kernel, len(args))    # (a default argument given or not)
-    if key not in _compiled:
+    if kernel not in _compiled:
         t0 = time.perf_counter()
         kernel.compile(tuple(numba.typeof(v) for v in args))
         _state["deadline"] += time.perf_counter() - t0
-        _compiled.add(key)
+        _compiled.add(kernel)
     return kernel(*args)
 
 
-# the kernels :func:`uncharged` has compiled, with their numbers of arguments (a set, not ``signatures``:
+# the kernels :func:`uncharged` has compiled (a set, not ``signatures``:
 # that builds a list of types on every call, about 5 us with one; the
 # projection's kernel is called about ten times per input)
 _compiled = set()

@@ -253,9 +253,9 @@ def evaluate_rows(a, b, x, nder, method, rtol, max_pairs, strips, rows,
                   logF, grad, hess, err, status, used, spent):
     """:func:`evaluate` on ``x[rows]``, written into the output arrays,
     which hold tier 3's result of each row where ``used`` is ``USED_CUT``,
-    ``USED_RANK_TWO`` or ``USED_LARGE_ARGUMENT`` (that result competes) and ``spent`` its time.
-    Where that result is within ``PROMISE`` relative, the row has
-    ``IMPROVE_SHARE`` of the budget here at most."""
+    ``USED_RANK_TWO`` or ``USED_LARGE_ARGUMENT`` (that result competes)
+    and ``spent`` its time.  Where that result is within ``PROMISE``
+    relative, the row has ``IMPROVE_SHARE`` of the budget here at most."""
     n = x.shape[1]
     for r in rows:
         used_before = spent[r]
