@@ -161,6 +161,27 @@ def test_auto_certifies_what_it_did_not(k, p, x):
     assert np.all((g >= 0.0) & (g <= 1.0))
 
 
+def test_eigenvalues_at_the_rounding_level_count_as_zero():
+    """Eigenvalues computed from a rotated low-rank ``A`` (the zeros come
+    back as +-1e-12 at scale 1e4): the expansion takes them as zero, with
+    ``k`` times the largest in its estimate, and agrees with the exact
+    zeros' answer."""
+    from bingham import grassmann
+    k, p, lam = 12, 64, np.array([1e4, 1859.94, 1859.94, 2752.29])
+    V = grassmann.random_uniform(p, 4, rng=1)
+    ev = np.linalg.eigvalsh(V @ np.diag(lam) @ V.T)
+    assert 0 < np.sort(np.abs(ev))[:60].max() < 1e-10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = special.explain(k / 2, p / 2, ev)
+        ref = special.explain(k / 2, p / 2, lam)
+        g = special.grad_log_hyp1f1(k / 2, p / 2, ev)
+    assert out["method"] == "large argument"
+    assert out["error"] <= 1e-12 * abs(ref["logF"])
+    assert abs(out["logF"] - ref["logF"]) <= out["error"] + ref["error"]
+    assert g.sum() == pytest.approx(k, rel=1e-12)
+
+
 def test_batch_rows_agree_with_single_calls():
     x = np.array([[1e4, 1859.94, 1859.94, 2752.29], [5.0, 3.0, 1.0, 0.5],
                   [-1e4, -2e3, 0.0, -3e3]])

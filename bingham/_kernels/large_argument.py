@@ -112,10 +112,19 @@ def _parameters(k, p, x):
     return aa, aa - b + 0.5 * (r + 1), X, shift
 
 
+def significant(x, p):
+    """The entries of ``x`` (last axis) beyond ``p eps max |x|``: the others,
+    zeros and values at the rounding level of an eigensolver (a low-rank
+    concentration's implicit zeros computed from ``A``), count as zero,
+    the change bounded in the estimate (:func:`large_argument`)."""
+    ax = np.abs(x)
+    return ax > p * _EPS * np.max(ax, axis=-1, keepdims=True, initial=0.0)
+
+
 def predicted_ratio(k, p, x):
     """The expansion's decay ratio per degree, ``a |c| sum_i 1/|x_i|`` over
-    the nonzero eigenvalues ``x``, or inf where it does not apply."""
-    par = _parameters(k, p, x[x != 0.0])
+    the significant eigenvalues ``x``, or inf where it does not apply."""
+    par = _parameters(k, p, x[significant(x, p)])
     if par is None:
         return math.inf
     aa, c, X, _ = par
@@ -138,15 +147,21 @@ def large_argument(k, p, x, nder, rtol, max_pairs, strips):
     the large-argument expansion (status NOT_APPLICABLE where it does not
     apply or its decay ratio is above ``MAX_RATIO``).  ``x``: the given
     eigenvalues (the other ``p - n`` are zero); ``strips``: the strip table
-    for ``r`` parts (:mod:`.strip_cache`), the number of nonzero ones."""
+    for ``r`` parts (:mod:`.strip_cache`), the number of significant ones
+    (:func:`significant`).  The others are taken as zero: that changes
+    ``log F`` by at most ``k`` times the largest of them (the gradient
+    over the whole spectrum is non-negative and sums to ``k``), which
+    joins the estimate."""
     n = x.shape[0]
     grad = np.full(n, np.nan)
     hess = np.full((n, n), np.nan)
-    nonzero = x != 0.0
+    if not np.isfinite(x).all():
+        return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    nonzero = significant(x, p)
     xs = np.ascontiguousarray(x[nonzero])
     r = xs.shape[0]
     par = _parameters(k, p, xs)
-    if par is None or (nder >= 2 and r < n) or not np.isfinite(xs).all():
+    if par is None or (nder >= 2 and r < n):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     aa, c, X, shift = par
     y = 1.0 / X
@@ -168,6 +183,8 @@ def large_argument(k, p, x, nder, rtol, max_pairs, strips):
     err += 4.0 * _EPS * (size + aa * float(np.abs(logX).sum())
                          + abs(shift) + abs(logF))
     err += left_out
+    if r < n:
+        err += k * float(np.max(np.abs(x[~nonzero])))
     if nder == 0:
         return logF, grad, hess, err, st
     # d log F / d X_i = -aa / X_i - gy_i / X_i^2 (y = 1/X); x = -X for the
@@ -189,9 +206,12 @@ def may_apply(a, b, x):
     """Whether some row of ``x`` (shape ``(N, n)``) may be answered: in
     numpy, so that a batch with none does not compile the expansion's
     series.  ``a``, ``b``: the rows' parameters."""
-    nz = np.count_nonzero(x, axis=1)
-    one_sign = ((x <= 0.0).all(axis=1) | (x >= 0.0).all(axis=1)) & (nz > 0)
     k2, p2 = 2.0 * a, 2.0 * b
+    with np.errstate(invalid="ignore"):
+        sig = significant(x, p2[:, None])
+        nz = sig.sum(axis=1)
+        one_sign = (((x <= 0.0) | ~sig).all(axis=1)
+                    | ((x >= 0.0) | ~sig).all(axis=1)) & (nz > 0)
     return bool((one_sign & (nz <= np.minimum(k2, p2 - k2))).any())
 
 
@@ -211,8 +231,9 @@ def large_argument_rows(a, b, x, nder, max_pairs, rows, logF, grad, hess,
             continue
         t0 = clock()
         resume(spent[r])
+        r_parts = int(significant(y, p).sum())
         res = large_argument(k, p, y, nder, 2.0 ** -53, max_pairs,
-                             strip_cache.table(int(np.count_nonzero(y))))
+                             strip_cache.table(r_parts))
         spent[r] += clock() - t0
         v, e = res[0], res[3]
         if not (math.isfinite(v) and e < err[r]):
