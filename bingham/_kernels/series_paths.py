@@ -150,7 +150,8 @@ def _series(a, b, x, nvar, nder, rtol, max_pairs, strips, upper):
                                  strips, upper)
         F = out[0]
         status = OK if info[2] > 0.0 else TOO_COSTLY
-        if status == OK or kmax < kwant or info[5] > max_pairs:
+        # (2F0 stops where its sums grow: a higher degree does not help)
+        if status == OK or kmax < kwant or info[5] > max_pairs or upper:
             break
         kwant = 2 * kwant
     if not np.isfinite(F):

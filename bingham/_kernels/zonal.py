@@ -488,6 +488,11 @@ def zonal_series(a, b, x, m, kmax, nder, rtol, min_degree, max_work, strips,
             r2 = (prev1 + prev2) / (prev3 + prev4) if prev3 + prev4 > 0.0 else r1
             rho = max(r1, r2)
             decay = math.sqrt(rho)
+            if upper and rho >= 1.0:
+                # 2F0's sums grow again: the asymptotic series is past its
+                # smallest term, and no degree further helps (k=4, p=6,
+                # [30.00003, 30]: it ran to the work budget, 0.7 s)
+                break
             if rho < 1.0:
                 tail = pair * rho / (1.0 - rho)
                 # mixed signs: no need to truncate far below the rounding
