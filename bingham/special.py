@@ -187,9 +187,8 @@ Large-argument expansion (``"auto"`` only; :func:`explain` names it
     50 to 1e5) and the QUADPACK matrix-beta references of one sign (7
     inputs), within the estimates against the branch-cut method on random
     spectra of up to 5 nonzero values; its estimate was 5 to 15 times the
-    true error.  Run where the branch-cut method does not certify (its sum
-    is lost to rounding at gaps of thousands with ``k`` above the
-    multiplicities).
+    true error.  Run before the branch-cut method, whose sum is lost to
+    rounding at gaps of thousands with ``k`` above the multiplicities.
 ``"auto"``
     A Bingham input (``a = k/2``, ``b = p/2``, finite eigenvalues, one
     parameter pair) is first put in its canonical form: Kummer's relation
@@ -425,9 +424,9 @@ _REASONS = {
                  "the exact Pfaffian method",
     "large argument": "a Bingham input whose r nonzero eigenvalues share a "
                       "sign, r <= min(k, p - k), concentrated enough for "
-                      "the expansion's terms to decay fast, that the "
-                      "branch-cut method does not certify: Muirhead's "
-                      "large-argument expansion (tier 3)",
+                      "the expansion's terms to decay fast: Muirhead's "
+                      "large-argument expansion (tier 3, before the "
+                      "branch-cut method)",
     "rank two": "a Bingham input with two nonzero eigenvalues that the "
                 "branch-cut method does not certify: the matrix-beta "
                 "integral (tier 3)",

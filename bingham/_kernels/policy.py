@@ -18,18 +18,20 @@ before it left open.
    zeros and ties included), where the branch-cut method's pieces cancel:
    the series (:mod:`.cheap_series`), kept where its estimate is within
    1e-13 relative.
-3. Bingham inputs (``a = k/2``, ``b = p/2``): the confluent branch-cut
-   method (:mod:`.branch_cut`), kept where its estimate is within 1e-12
-   relative; where it is not, the series where predicted cheap (the rows
-   tier 2 left for later: on spread spectra the branch-cut method is the
-   faster), then, where the ``r`` nonzero eigenvalues share a sign with
-   ``r <= min(k, p - k)`` and the predicted decay ratio ``a |c| sum
-   1/|x_i|`` is at most 1, Muirhead's large-argument expansion
-   (:mod:`.large_argument`, 0.1-10 ms: at the large concentrations where
-   the branch-cut method's sum is lost to rounding), then, where at most
-   two eigenvalues are nonzero (``2 <= k <= p - 2``), the matrix-beta
-   integral (:mod:`.rank_two`, 1-50 ms: after the branch-cut method, which
-   takes about 0.2 ms where it certifies).
+3. Bingham inputs (``a = k/2``, ``b = p/2``): where the ``r`` nonzero
+   eigenvalues share a sign with ``r <= min(k, p - k)`` and the predicted
+   decay ratio ``a |c| sum 1/|x_i|`` is at most 1, Muirhead's
+   large-argument expansion first (:mod:`.large_argument`: 0.1-30 ms where
+   it certifies, at most about 65 ms where it does not, on the normalizer
+   map; the branch-cut method spent the whole budget and failed on some of
+   these, k=12, p=24, ``[76, 180, 156, 180]``); then the confluent
+   branch-cut method (:mod:`.branch_cut`), kept where its estimate is
+   within 1e-12 relative (where not, the expansion's result competes);
+   where it is not, the series where predicted cheap (the rows tier 2 left
+   for later: on spread spectra the branch-cut method is the faster),
+   then, where at most two eigenvalues are nonzero (``2 <= k <= p - 2``),
+   the matrix-beta integral (:mod:`.rank_two`, 1-50 ms: after the
+   branch-cut method, which takes about 0.2 ms where it certifies).
 4. The rest: the series, the holonomic method and the Laplace
    approximation as their cost predictors choose, with tier 3's result
    competing (:mod:`.dispatch`); where that result is within 1e-10
@@ -81,6 +83,22 @@ def _tier_one_may_answer(a, b, x, nder, method):
     return bool(may.any())
 
 
+def _results(out, rows):
+    """``(rows, copies of out's entries for them)`` (an output array without
+    rows, derivatives not asked for, stays as it is)."""
+    return rows, [arr[rows].copy() if arr.shape[0] else None for arr in out]
+
+
+def _keep_better(out, saved):
+    """Restore the saved results (:func:`_results`) where their estimate is
+    below the one the rows hold now."""
+    rows, vals = saved
+    better = vals[3] < out[3][rows]
+    for arr, val in zip(out, vals):
+        if val is not None:
+            arr[rows[better]] = val[better]
+
+
 def evaluate(a, b, x, nder, method, rtol, max_pairs):
     """``(logF, grad, hess, err, status, used)`` for the rows of ``x``
     (shape ``(N, n)``; ``a``, ``b`` of shape ``(N,)``).  Derivative arrays
@@ -121,7 +139,19 @@ def _evaluate(a, b, x, nder, method, rtol, max_pairs):
         if rows.size == 0:
             return out
     if method in (AUTO, CUT):
+        saved = None
+        if method == AUTO and large_argument.may_apply(a[rows], b[rows],
+                                                       x[rows]):
+            err[rows] = np.inf
+            final = large_argument.large_argument_rows(
+                a, b, x, nder, max_pairs, rows, *out, spent)
+            rows = rows[~final]
+            # its results short of certified compete with the branch-cut
+            # method's (which overwrites them)
+            saved = _results(out, rows[np.isfinite(err[rows])])
         final = branch_cut.cut_rows(a, b, x, nder, method, rows, *out, spent)
+        if saved is not None:
+            _keep_better(out, saved)
         rows = rows[~final]
         if method == AUTO and rows.size and later.size:
             left = np.isin(later, rows)
@@ -129,11 +159,6 @@ def _evaluate(a, b, x, nder, method, rtol, max_pairs):
             final = cheap_series.cheap_series_rows(
                 a, b, x, nder, rtol, later, later_works, *out, spent)
             rows = np.setdiff1d(rows, later[final])
-        if method == AUTO and rows.size and large_argument.may_apply(
-                a[rows], b[rows], x[rows]):
-            final = large_argument.large_argument_rows(
-                a, b, x, nder, max_pairs, rows, *out, spent)
-            rows = rows[~final]
         if method == AUTO and rows.size and _few_nonzero(x[rows]):
             final = rank_two.rank_two_rows(a, b, x, nder, rows, *out, spent)
             rows = rows[~final]

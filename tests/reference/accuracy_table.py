@@ -570,9 +570,9 @@ only they enter (`r x r` argument), and Watson's lemma in the `r x r`
 matrix-beta integral gives Muirhead's expansion `1F1(a; b; -X) ~
 Gamma_r(b) / Gamma_r(b - a) det(X)^-a 2F0(a, a - b + (r+1)/2; X^-1)`
 (Kummer's relation first for positive eigenvalues;
-`bingham/_kernels/large_argument.py`).  `"auto"` tries it after the
-branch-cut method, where that method's sum is lost to rounding (gaps of
-thousands with `k` above the multiplicities).  Against mpmath's scalar
+`bingham/_kernels/large_argument.py`).  `"auto"` tries it before the
+branch-cut method, whose sum is lost to rounding at gaps of thousands with
+`k` above the multiplicities.  Against mpmath's scalar
 function (one nonzero eigenvalue) and the QUADPACK references above of one
 sign (largest relative error {large_worst:.1e}); the cases it refuses
 (decay per degree above 1) are left out:
