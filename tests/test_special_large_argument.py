@@ -136,6 +136,9 @@ def test_given_zeros_share_the_implicit_zeros_gradient():
     (7, 10, [-300.0, -200.0, -250.0, -100.0]),  # r > p - k
     (3, 16, [3.2, 3.2]),               # the part left out is not small
     (3, 1024, [-30.0]),                # decay ratio above the limit
+    # c = 0 ends the series at degree 0, but the part left out is not in
+    # its asymptotic regime (log F = 1.09; the expansion gave 5903.6)
+    (4, 4096, [341.3, 341.3, 341.3]),
 ])
 def test_refuses_where_it_does_not_apply(k, p, x):
     v, _, _, e, st = expand(k, p, x)
