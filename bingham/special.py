@@ -178,9 +178,10 @@ Large-argument expansion (``"auto"`` only; :func:`explain` names it
     Gamma_r(b) / Gamma_r(b - a) det(X)^-a 2F0(a, a - b + (r+1)/2; X^-1)``
     (Kummer's relation first for positive ones), summed by the zonal
     series (:mod:`bingham._kernels.large_argument`).  Ties cost nothing.
-    Tried where the predicted decay per degree, ``a |c| sum 1/|x_i|``, is
-    at most 1 and the exponentially small part it leaves out is bounded
-    below 1e-6; its estimate is the series' tail, rounding and that bound.
+    Tried where the predicted decay per degree, ``a |c| sum 1/|x_i|``, and
+    that of the part it leaves out, ``(b - a)(|1 - a| + (r-1)/2) sum
+    1/|x_i|``, are at most 1 and that part is bounded below 1e-6; its
+    estimate is the series' tail, rounding and that bound.
     Value, gradient, Hessian (not with a given zero eigenvalue); 0.1-30
     ms.  Measured (``tests/test_special_large_argument.py``): 3.5e-16
     relative or better against mpmath's scalar function (9 inputs, ``|x|``

@@ -20,11 +20,11 @@ before it left open.
    1e-13 relative.
 3. Bingham inputs (``a = k/2``, ``b = p/2``): where the ``r`` nonzero
    eigenvalues share a sign with ``r <= min(k, p - k)`` and the predicted
-   decay ratio ``a |c| sum 1/|x_i|`` is at most 1, Muirhead's
-   large-argument expansion first (:mod:`.large_argument`: 0.1-30 ms where
-   it certifies, at most about 65 ms where it does not, on the normalizer
-   map; the branch-cut method spent the whole budget and failed on some of
-   these, k=12, p=24, ``[76, 180, 156, 180]``); then the confluent
+   decay ratios (:func:`.large_argument.predicted_ratio`) are at most 1,
+   Muirhead's large-argument expansion first (:mod:`.large_argument`:
+   0.1-30 ms where it certifies, at most about 65 ms where it does not, on
+   the normalizer map; the branch-cut method spends the whole budget and
+   fails on some low-rank inputs of one sign); then the confluent
    branch-cut method (:mod:`.branch_cut`), kept where its estimate is
    within 1e-12 relative (where not, the expansion's result competes);
    where it is not, the series where predicted cheap (the rows tier 2 left
