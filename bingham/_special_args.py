@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-_EPS = np.finfo(float).eps
+from ._kernels.large_argument import significant
 
 
 def _real_array(value, name):
@@ -157,11 +157,10 @@ def snap_zeros(ev):
     as the Laplace approximation, 6e3 off).  Returns ``(ev, moved)``,
     ``moved`` the largest value set to zero per row (0 where none)."""
     ev = np.array(ev, dtype=np.float64)
-    p = ev.shape[-1]
-    with np.errstate(invalid="ignore"):
-        tol = p * _EPS * np.max(np.abs(ev), axis=-1, keepdims=True,
-                                initial=0.0)
-        small = np.abs(ev) <= tol
+    # (the rule the large-argument expansion applies to given eigenvalues)
+    # (a row that is not finite is left as it is)
+    small = ~significant(ev, ev.shape[-1]) \
+        & np.isfinite(ev).all(axis=-1, keepdims=True)
     moved = np.max(np.where(small, np.abs(ev), 0.0), axis=-1, initial=0.0)
     ev[small] = 0.0
     return ev, moved

@@ -187,8 +187,8 @@ Large-argument expansion (``"auto"`` only; :func:`explain` names it
     relative or better against mpmath's scalar function (9 inputs, ``|x|``
     50 to 1e5) and the QUADPACK matrix-beta references of one sign (7
     inputs), within the estimates against the branch-cut method on random
-    spectra of up to 5 nonzero values; its estimate was 5 to 15 times the
-    true error.  Run before the branch-cut method, whose sum is lost to
+    spectra of up to 5 nonzero values; where the error was not zero its
+    estimate was 8 to 15 times it.  Run before the branch-cut method, whose sum is lost to
     rounding at gaps of thousands with ``k`` above the multiplicities.
 ``"auto"``
     A Bingham input (``a = k/2``, ``b = p/2``, finite eigenvalues, one

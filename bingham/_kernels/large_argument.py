@@ -22,9 +22,10 @@ the eigenvalues and has no singularity where they meet.
 
 The series is asymptotic, not convergent: its degree sums fall by about
 ``a |c| sum_i 1/X_i`` per degree before they grow again, so the method
-applies where that ratio is small (:func:`predicted_ratio`), and its
-estimate is the series' tail (the degree sums' geometric decay, as for the
-zonal series) plus rounding.  The part the expansion leaves out is
+applies where that ratio, and the like ratio of the part it leaves out,
+are small (:func:`predicted_ratio`), and its estimate is the series' tail
+(the degree sums' geometric decay, as for the zonal series) plus
+rounding.  The part the expansion leaves out is
 exponentially small: in the scalar case (DLMF 13.7.2) relative to the
 leading term it is ``Gamma(b - a) / Gamma(a) e^(-X) X^(2a - b)``, whose
 largest (over the eigenvalues, with ``a`` lowered by ``(r - 1)/2`` and the
@@ -52,10 +53,10 @@ from .contour import stirling_remainder
 from .rows import store
 from .series_paths import _series
 
-# the largest predicted decay ratio per degree (a |c| sum 1/X) at which the
-# expansion is tried (it overstates the decay past degree |c|, where the
-# ratio tends to about max(a, |c|) sum 1/X: the series, doubling its degree
-# while budget is left, finds out)
+# the largest predicted decay ratio per degree (:func:`predicted_ratio`) at
+# which the expansion is tried (the first ratio overstates the decay past
+# degree |c|, where it tends to about max(a, |c|) sum 1/X: the series,
+# stopped where its degree sums grow, finds out)
 MAX_RATIO = 1.0
 # the estimate, relative to max(1, |log F|), under which the result is final
 ACCEPT = 1e-12
@@ -135,7 +136,11 @@ def predicted_ratio(k, p, x):
     par = _parameters(k, p, x[significant(x, p)])
     if par is None:
         return math.inf
-    aa, c, X, _ = par
+    return _ratio(p, *par[:3])
+
+
+def _ratio(p, aa, c, X):
+    """:func:`predicted_ratio` from the expansion's parameters."""
     r = X.shape[0]
     s = float((1.0 / X).sum())
     other = (0.5 * p - aa) * (abs(1.0 - aa) + 0.5 * (r - 1)) * s
@@ -175,9 +180,9 @@ def large_argument(k, p, x, nder, rtol, max_pairs, strips):
     if par is None or (nder >= 2 and r < n):
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
     aa, c, X, shift = par
-    y = 1.0 / X
-    if predicted_ratio(k, p, xs) > MAX_RATIO:
+    if _ratio(p, aa, c, X) > MAX_RATIO:
         return np.nan, grad, hess, np.inf, NOT_APPLICABLE
+    y = 1.0 / X
     b = 0.5 * p
     left_out = _left_out(aa, b, r, X)
     if left_out > MAX_LEFT_OUT:
